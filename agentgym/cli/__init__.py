@@ -1,0 +1,5 @@
+"""The ``agentgym`` command line."""
+
+from agentgym.cli.app import app, main
+
+__all__ = ["app", "main"]

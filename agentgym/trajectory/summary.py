@@ -1,0 +1,38 @@
+"""Summary statistics of a set of episodes (what ``agentgym run`` prints and saves)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from agentgym.trajectory.records import Episode
+
+
+def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
+    """Aggregate outcome statistics.
+
+    Returns:
+        ``episodes``; ``success_rate`` with its standard error ``success_se``
+        (sqrt(p(1-p)/n), the binomial standard error); ``mean_return``; ``mean_turns``;
+        ``valid_action_rate`` (share of turns whose ``info["action_valid"]`` was true, over
+        turns that report it; None if none do); ``errors`` (episodes ended by an env error);
+        ``truncated``; ``wall_seconds`` (sum of episode durations).
+    """
+    n = len(episodes)
+    if n == 0:
+        return {"episodes": 0, "success_rate": None, "success_se": None, "mean_return": None, "mean_turns": None,
+                "valid_action_rate": None, "errors": 0, "truncated": 0, "wall_seconds": 0.0}
+    p = sum(e.success for e in episodes) / n
+    flags = [t.info["action_valid"] for e in episodes for t in e.turns if "action_valid" in t.info]
+    return {
+        "episodes": n,
+        "success_rate": p,
+        "success_se": math.sqrt(p * (1 - p) / n),
+        "mean_return": sum(e.return_ for e in episodes) / n,
+        "mean_turns": sum(e.num_turns for e in episodes) / n,
+        "valid_action_rate": (sum(bool(f) for f in flags) / len(flags)) if flags else None,
+        "errors": sum(e.error is not None for e in episodes),
+        "truncated": sum(e.truncated for e in episodes),
+        "wall_seconds": sum(e.duration_s for e in episodes),
+    }

@@ -1,0 +1,1 @@
+"""The built-in toy family: small deterministic pure-Python text tasks."""

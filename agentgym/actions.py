@@ -11,7 +11,7 @@
   ``last_line`` the last non-empty line
   ``tag``    the text inside the *last* ``<action>…</action>`` (tag name configurable)
   ``json``   a JSON tool call: ``{"action": "..."}``, ``{"name": ..., "arguments": {"action": ...}}``,
-             or an OpenAI ``tool_calls`` list; the last JSON object in the output counts
+             or an OpenAI ``tool_calls`` list; the last call in the output counts
   ``auto``   ``tag`` if a tag is present, else ``json`` if a tool call parses, else ``last_line``
   ========== ==============================================================================
 
@@ -31,7 +31,8 @@ ACTION_FORMATS = ("raw", "last_line", "tag", "json", "auto")
 DEFAULT_MAX_ACTION_LENGTH = 1000
 
 _WHITESPACE = re.compile(r"\s+")
-_JSON_START = re.compile(r"[{\[]")
+_JSON_START = re.compile(r"\{\s*\"")  # where a JSON object with keys can start
+_MAX_JSON_FAILURES = 32
 
 
 @dataclass(frozen=True)
@@ -101,20 +102,23 @@ def _from_tag(text: str, tag: str) -> str | None:
 
 
 def _from_json(text: str, key: str) -> str | None:
+    # From the end backwards: the last tool call wins, and the first object found holding an
+    # action ends the search (an inner object of a call yields the same action as the call).
+    # Failed decodes are bounded, so hostile output ("{"a": {"a": ...") stays cheap.
     decoder = json.JSONDecoder()
-    found: str | None = None
-    position = 0
-    while (match := _JSON_START.search(text, position)) is not None:
+    failures = 0
+    for match in reversed(list(_JSON_START.finditer(text))):
         try:
-            obj, end = decoder.raw_decode(text, match.start())
+            obj, _ = decoder.raw_decode(text, match.start())
         except (ValueError, RecursionError):
-            position = match.start() + 1
+            failures += 1
+            if failures > _MAX_JSON_FAILURES:
+                return None
             continue
         action = _action_in(obj, key)
         if action is not None:
-            found = action  # keep scanning: the last tool call in the output wins
-        position = end
-    return found
+            return action
+    return None
 
 
 def _action_in(obj: Any, key: str) -> str | None:

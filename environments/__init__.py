@@ -3,12 +3,12 @@ listing envs imports no engine (the registry imports an env's module when it is 
 
 from __future__ import annotations
 
-import agentgym
+from agentgym.registry import register
 
 
 def register_envs() -> None:
     """Register the built-in families (the registry calls this on first use)."""
-    agentgym.register(
+    register(
         "toy/keys-v0",
         entry_point="environments.toy.env:KeysEnv",
         max_episode_steps=50,

@@ -260,10 +260,14 @@ def make(
     made_spec.kwargs = env_kwargs
     made_spec.max_episode_steps = limit
     env.unwrapped.spec = made_spec
-    if max_action_length is not None:
-        env = wrappers.NormalizeAction(env, max_action_length)
-    if limit is not None:
-        env = wrappers.TimeLimit(env, limit)
-    if action_format is not None:
-        env = wrappers.ExtractAction(env, action_format)
+    try:
+        if max_action_length is not None:
+            env = wrappers.NormalizeAction(env, max_action_length)
+        if limit is not None:
+            env = wrappers.TimeLimit(env, limit)
+        if action_format is not None:
+            env = wrappers.ExtractAction(env, action_format)
+    except Exception:
+        env.close()  # a bad wrapper argument must not leak the engine the env started
+        raise
     return env

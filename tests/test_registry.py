@@ -131,3 +131,18 @@ def test_import_agentgym_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_a_bad_wrapper_argument_closes_the_env_it_made(clean_registry):
+    made = []
+
+    def factory(**kwargs):
+        from environments.toy.env import KeysEnv
+
+        made.append(KeysEnv(**kwargs))
+        return made[-1]
+
+    agentgym.register("mine/tracked-v0", entry_point=factory)
+    with pytest.raises(ValueError, match="max_episode_steps"):
+        agentgym.make("mine/tracked-v0", max_episode_steps=0)
+    assert made and made[0].closed

@@ -1,7 +1,7 @@
 """The Parquet schema of the trajectory store, and episode ↔ Arrow conversion.
 
 One row per episode, turns nested as a list of structs. ``info``-like dicts are stored as
-JSON text (their keys differ between families); rewards by name as a map. The schema version
+JSON text (their keys differ between families); shaped rewards as (name, value) pairs. The schema version
 and provenance (agentgym version, env package versions, run config) are in the schema
 metadata of every file.
 
@@ -36,7 +36,8 @@ TURN_TYPE = pa.struct(
         ("terminated", pa.bool_()),
         ("truncated", pa.bool_()),
         ("info", pa.string()),
-        ("shaped_rewards", pa.map_(pa.string(), pa.float64())),
+        # A list of (name, value) rather than an Arrow map: Hugging Face datasets cannot hold maps.
+        ("shaped_rewards", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64())]))),
         ("token_start", pa.int64()),
         ("token_end", pa.int64()),
         ("policy_seconds", pa.float64()),
@@ -144,7 +145,7 @@ def _turn_row(t: Turn) -> dict[str, Any]:
         "terminated": t.terminated,
         "truncated": t.truncated,
         "info": _dumps(t.info),
-        "shaped_rewards": list(t.shaped_rewards.items()),
+        "shaped_rewards": [{"name": k, "value": v} for k, v in t.shaped_rewards.items()],
         "token_start": t.token_start,
         "token_end": t.token_end,
         "policy_seconds": t.policy_seconds,
@@ -192,7 +193,7 @@ def _turn_from_row(row: dict[str, Any]) -> Turn:
         terminated=row["terminated"],
         truncated=row["truncated"],
         info=json.loads(row["info"]),
-        shaped_rewards=dict(row["shaped_rewards"]),
+        shaped_rewards={item["name"]: item["value"] for item in row["shaped_rewards"]},
         token_start=row["token_start"],
         token_end=row["token_end"],
         policy_seconds=row["policy_seconds"],

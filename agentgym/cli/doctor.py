@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import os
 import re
 import shutil
@@ -129,9 +130,15 @@ REQUIRABLE = tuple(SYSTEM_CHECKS) + tuple(FAMILIES)
 
 
 def check_family(name: str, family: Family) -> Finding:
+    fix = f"pip install 'agentgym[{family.extra}]'"
     missing = [m for m in family.modules if not is_installed(m)]
     if missing:
-        return Finding(name, False, f"not installed ({', '.join(missing)})", f"pip install 'agentgym[{family.extra}]'")
+        return Finding(name, False, f"not installed ({', '.join(missing)})", fix)
+    for module in family.modules:  # installed is not enough: a broken build fails on import
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - any import failure is the finding
+            return Finding(name, False, f"{module} fails to import: {type(exc).__name__}: {exc}", f"pip install --force-reinstall 'agentgym[{family.extra}]'")
     versions = ", ".join(f"{k} {v}" for k, v in package_versions(family.modules).items())
     if family.runtime is not None:
         runtime = family.runtime()

@@ -5,9 +5,30 @@ from __future__ import annotations
 
 from agentgym.registry import register
 
+NETHACK_TASKS = {
+    "score": "NLE score task: points from exploring, fighting, gold, descending",
+    "staircase": "NLE staircase task: find the way down",
+    "pet": "NLE staircase task with the pet alongside",
+    "oracle": "NLE oracle task: find the Oracle",
+    "gold": "NLE gold task: collect gold",
+    "eat": "NLE eat task: stay fed",
+    "scout": "NLE scout task: explore",
+    "challenge": "NetHack Challenge: full game, full keyboard",
+}
+
 
 def register_envs() -> None:
     """Register the built-in families (the registry calls this on first use)."""
+    for task, description in NETHACK_TASKS.items():
+        register(
+            f"nethack/{task}-v0",
+            entry_point="environments.nethack.env:NetHackEnv",
+            kwargs={"task": task},
+            requires=("nle",),
+            extra="nethack",
+            description=description,
+            check_kwargs={"max_steps": 300},
+        )
     register(
         "toy/keys-v0",
         entry_point="environments.toy.env:KeysEnv",

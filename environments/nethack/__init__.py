@@ -1,0 +1,1 @@
+"""NetHack through the NetHack Learning Environment (``nle``), with a language interface."""

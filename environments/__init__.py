@@ -4,6 +4,7 @@ listing envs imports no engine (the registry imports an env's module when it is 
 from __future__ import annotations
 
 from agentgym.registry import register
+from environments.scienceworld.tasks import TASKS as SCIENCEWORLD_TASKS
 
 NETHACK_TASKS = {
     "score": "NLE score task: points from exploring, fighting, gold, descending",
@@ -19,6 +20,16 @@ NETHACK_TASKS = {
 
 def register_envs() -> None:
     """Register the built-in families (the registry calls this on first use)."""
+    for task, description in {"mixed": "all 30 ScienceWorld tasks, one drawn per episode", **SCIENCEWORLD_TASKS}.items():
+        register(
+            f"scienceworld/{task}-v0",
+            entry_point="environments.scienceworld.env:ScienceWorldEnv",
+            kwargs={"task": task},
+            max_episode_steps=100,
+            requires=("scienceworld",),
+            extra="scienceworld",
+            description=description,
+        )
     for task, description in NETHACK_TASKS.items():
         register(
             f"nethack/{task}-v0",

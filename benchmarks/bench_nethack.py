@@ -3,20 +3,15 @@ task, seeds and action sequence, in one process. Target of the NetHack issue: >=
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 import agentgym
-from benchmarks.common import median_seconds, save
+from benchmarks.common import median_seconds, parse_args, save
 from environments.nethack.env import OBSERVATION_KEYS
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes (a few seconds)")
-    parser.add_argument("--out", default=None, help="JSON result path")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     steps, repeats = (2_000, 3) if args.quick else (10_000, 5)
     from nle.env.tasks import NetHackScore
 

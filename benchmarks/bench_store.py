@@ -3,7 +3,6 @@ plain pyarrow write/read of the same episodes, in one process."""
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,7 +13,7 @@ import agentgym
 from agentgym.rollout import run_episode
 from agentgym.trajectory import TrajectoryWriter, read_episodes
 from agentgym.trajectory.schema import episodes_to_table, table_to_episodes
-from benchmarks.common import median_seconds, save
+from benchmarks.common import median_seconds, parse_args, save
 
 
 def _episodes(n: int):
@@ -24,10 +23,7 @@ def _episodes(n: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes (a few seconds)")
-    parser.add_argument("--out", default=None, help="JSON result path")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     n, repeats = (200, 3) if args.quick else (1_000, 3)
     episodes = _episodes(n)
     root = Path(tempfile.mkdtemp(prefix="agentgym-bench-store-"))

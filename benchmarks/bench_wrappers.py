@@ -3,12 +3,10 @@ contract checks) over stepping the bare toy env: same seeds, same actions, one p
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 import agentgym
-from benchmarks.common import median_seconds, save
+from benchmarks.common import median_seconds, parse_args, save
 from environments.toy.env import KeysEnv
 
 
@@ -36,10 +34,7 @@ def _play(env, actions: list[str | None], seed: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes (a few seconds)")
-    parser.add_argument("--out", default=None, help="JSON result path")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     (steps, repeats), seed = ((2_000, 5) if args.quick else (10_000, 5)), 0
     actions = _actions(steps, seed)
     raw = KeysEnv(num_rooms=6, num_locks=2)

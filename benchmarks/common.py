@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -12,6 +13,14 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(description: str | None) -> argparse.Namespace:
+    """The options every benchmark takes: ``--quick`` (small sizes) and ``--out`` (JSON path)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="small sizes (a few seconds)")
+    parser.add_argument("--out", default=None, help="JSON result path (default: benchmarks/results/<name>.json)")
+    return parser.parse_args()
 
 
 def median_seconds(fn: Callable[[], Any], repeats: int) -> float:

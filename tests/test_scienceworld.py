@@ -129,3 +129,15 @@ def test_missing_java_says_how_to_install_it(monkeypatch):
     env = agentgym.make("scienceworld/boil-v0")
     with pytest.raises(EngineError, match="apt-get install"):
         env.reset(seed=0)
+
+
+def test_simplifications_per_env_and_per_episode():
+    env = agentgym.make("scienceworld/find-plant-v0", simplifications="openDoors")
+    env.reset(seed=0)
+    assert "openDoors" in str(env.unwrapped._jvm.server.getSimplificationsUsed())
+    env.reset(seed=0, options={"simplifications": "easy"})
+    used = str(env.unwrapped._jvm.server.getSimplificationsUsed())
+    assert "teleportAction" in used and "openDoors" in used  # the easy preset
+    with pytest.raises(ValueError, match="simplification"):
+        env.reset(seed=0, options={"simplifications": "fly"})
+    env.close()

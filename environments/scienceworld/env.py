@@ -8,8 +8,9 @@ room, inventory, task description and every valid action-object combination on e
 is made of its subgoals, so the rubric cannot change without it).
 
 * ``reset(seed)`` picks a variation of the chosen split (ScienceWorld's own train / dev / test
-  lists) deterministically; ``options={"variation": i}`` names one (any valid index), and for
-  ``mixed-v0`` ``options={"task": name}`` names the task.
+  lists) deterministically; ``options={"variation": i}`` names one (any valid index), for
+  ``mixed-v0`` ``options={"task": name}`` names the task, and ``options={"simplifications":
+  "easy"}`` overrides the env's simplifications for one episode.
 * ``score`` is ScienceWorld's 0-100 score, the reward its change; ``won`` = completed with score
   100, ``lost`` = ScienceWorld's failure (a negative score); either terminates.
 * ``expert_action`` comes from ScienceWorld's gold path (``expert=True``; generating it costs
@@ -32,6 +33,15 @@ from environments.scienceworld.tasks import SIMPLIFICATIONS, SPLITS, TASKS
 
 _SUBGOAL = re.compile(r"^\d+\t(true|false)\t\s*\S+\t(.+)$")
 _INVALID = ("No known action matches that input.", "Ambiguous request")
+
+
+def _check_simplifications(simplifications: str) -> str:
+    if not isinstance(simplifications, str):
+        raise ValueError(f"simplifications must be a comma-separated str, got {simplifications!r}")
+    unknown = [s for s in simplifications.split(",") if s and s not in SIMPLIFICATIONS]
+    if unknown:
+        raise ValueError(f"unknown simplification(s) {unknown}; choose from {', '.join(SIMPLIFICATIONS)}")
+    return simplifications
 
 
 def canonical(text: str) -> str:
@@ -85,9 +95,7 @@ class ScienceWorldEnv(TextEnv):
             raise ValueError(f"unknown ScienceWorld task {task!r}; choose from mixed, {', '.join(TASKS)}")
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-        unknown = [s for s in simplifications.split(",") if s and s not in SIMPLIFICATIONS]
-        if unknown:
-            raise ValueError(f"unknown simplification(s) {unknown}; choose from {', '.join(SIMPLIFICATIONS)}")
+        _check_simplifications(simplifications)
         if not re.fullmatch(r"\d+[kmgKMG]?", jvm_heap):
             raise ValueError(f"jvm_heap must look like 512m or 2g, got {jvm_heap!r}")
         self.task, self.split, self.simplifications = task, split, simplifications
@@ -112,7 +120,8 @@ class ScienceWorldEnv(TextEnv):
             server.load(task, 0, "", False)
             self._variations[task] = list(getattr(server, f"getVariations{self.split.capitalize()}")())
         variation = self._choose_variation(server, task, self._variations[task], options)
-        server.load(task, variation, self.simplifications, self.expert)
+        simplifications = _check_simplifications(options.get("simplifications", self.simplifications))
+        server.load(task, variation, simplifications, self.expert)
         self._gold = list(server.getGoldActionSequence()) if self.expert else []
         server.reset()
         look = server.step("look around")

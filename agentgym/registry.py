@@ -70,7 +70,8 @@ class EnvSpec:
         description: one line for ``agentgym envs``.
         nondeterministic: the env cannot replay an episode from seed and actions (read by
             Gymnasium's checker as well as agentgym's).
-        check_kwargs: constructor arguments for the test-suite's contract check (small tasks).
+        check_kwargs: constructor arguments for the test-suite's contract check (small tasks);
+            None when the env needs user input to be made (its family's tests check it).
         additional_wrappers: always empty; present because Gymnasium's wrappers read
             ``env.spec.additional_wrappers``.
     """
@@ -83,7 +84,7 @@ class EnvSpec:
     extra: str | None = None
     description: str = ""
     nondeterministic: bool = False
-    check_kwargs: dict[str, Any] = field(default_factory=dict)
+    check_kwargs: dict[str, Any] | None = field(default_factory=dict)
     additional_wrappers: tuple = ()
 
     def __post_init__(self) -> None:

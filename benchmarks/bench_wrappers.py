@@ -1,5 +1,6 @@
-"""Cost of agentgym.make's wrapper stack (action normalisation + time limit + the TextEnv
-contract checks) over stepping the bare toy env: same seeds, same actions, one process."""
+"""Cost of agentgym.make's wrapper stack (action normalisation + time limit) over stepping the
+bare toy env, which is itself a TextEnv with the contract's checks: same seeds, same actions,
+one process."""
 
 from __future__ import annotations
 

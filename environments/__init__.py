@@ -18,8 +18,29 @@ NETHACK_TASKS = {
 }
 
 
+TEXTWORLD_KINDS = {
+    "simple": ("tw-simple: fetch an object and put it somewhere (options rewards, goal)", {}),
+    "cooking": ("tw-cooking: read the recipe, gather, prepare and eat the meal", {}),
+    "coin": ("tw-coin_collector: find the coin (level 1-300)", {}),
+    "treasure": ("tw-treasure_hunter: find the named object (level 1-30)", {}),
+    "custom": ("generated world: world_size, nb_objects, quest_length (curricula)", {"world_size": 2, "nb_objects": 2, "quest_length": 2}),
+    "game": ("play a .z8/.ulx game file or folder (path=...)", None),
+}
+
+
 def register_envs() -> None:
     """Register the built-in families (the registry calls this on first use)."""
+    for kind, (description, check_kwargs) in TEXTWORLD_KINDS.items():
+        register(
+            f"textworld/{kind}-v0",
+            entry_point="environments.textworld.env:TextWorldEnv",
+            kwargs={"kind": kind},
+            max_episode_steps=100,
+            requires=("textworld",),
+            extra="textworld",
+            description=description,
+            check_kwargs=check_kwargs,
+        )
     for task, description in {"mixed": "all 30 ScienceWorld tasks, one drawn per episode", **SCIENCEWORLD_TASKS}.items():
         register(
             f"scienceworld/{task}-v0",

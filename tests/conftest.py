@@ -1,6 +1,10 @@
-"""Shared fixtures: keep the global env registry as each test found it."""
+"""Shared fixtures: keep the global env registry as each test found it; generated games go to
+a temporary cache, not the user's."""
 
 from __future__ import annotations
+
+import os
+import tempfile
 
 import pytest
 
@@ -13,3 +17,6 @@ def clean_registry():
     saved = registry.snapshot()
     yield registry
     registry.restore(saved)
+
+
+os.environ.setdefault("AGENTGYM_CACHE", tempfile.mkdtemp(prefix="agentgym-test-cache-"))

@@ -1,0 +1,1 @@
+"""TextWorld games, generated offline on demand and cached (extra ``textworld``)."""

@@ -1,0 +1,184 @@
+"""``textworld/{simple,cooking,coin,treasure,custom,game}-v0``: TextWorld games as text envs.
+
+Games are generated offline from (kind, parameters, seed) on first use and cached
+(:mod:`environments.textworld.cache`). ``reset(seed)`` picks the game seed deterministically
+inside the split's seed range, so train / valid / test games never overlap:
+
+=======  ===========================
+split    game seeds
+=======  ===========================
+train    0 .. 999,999
+valid    1,000,000 .. 1,999,999
+test     2,000,000 .. 2,999,999
+=======  ===========================
+
+(``cooking`` also passes the split to TextWorld, whose recipes differ per split.)
+``options={"task": {...}}`` overrides the parameters for one episode (checked against
+:attr:`task_space` before anything is generated), ``options={"game_seed": n}`` names a game.
+
+Control characters in an action are replaced by spaces (the Z-machine interpreter hangs on a
+NUL byte). The first observation is the objective and the room description (TextWorld's banner is
+dropped); later ones are TextWorld's feedback without its prompt line. ``info``: the standard
+keys, with ``admissible_actions`` = TextWorld's admissible commands, ``action_valid`` = the
+action was one of them, ``expert_action`` = the first command of TextWorld's winning policy
+from the current state, ``rubric`` = one entry per quest (completed or not).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from agentgym.deps import require
+from agentgym.env import StepResult, TextEnv
+from agentgym.task_space import Choice, IntRange, TaskSpace
+from environments.textworld.cache import cached_game, game_key
+
+textworld = require("textworld", extra="textworld", what="the TextWorld environments")
+challenges = require("textworld.challenges", extra="textworld", what="the TextWorld environments")
+generator = require("textworld.generator", extra="textworld", what="the TextWorld environments")
+
+SPLIT_BASE = {"train": 0, "valid": 1_000_000, "test": 2_000_000}
+SPLIT_SIZE = 1_000_000
+_PROMPT = re.compile(r"\n>[^\n]*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+TASK_SPACES: dict[str, TaskSpace] = {
+    "simple": TaskSpace({"rewards": Choice(("dense", "balanced", "sparse")), "goal": Choice(("detailed", "brief", "none"))}),
+    "cooking": TaskSpace({
+        "recipe": IntRange(1, 5, default=1), "take": IntRange(0, 5, default=1), "go": Choice((1, 6, 9, 12)),
+        "open": Choice((False, True)), "cook": Choice((False, True)), "cut": Choice((False, True)),
+    }),
+    "coin": TaskSpace({"level": IntRange(1, 300, default=1)}),
+    "treasure": TaskSpace({"level": IntRange(1, 30, default=1)}),
+    "custom": TaskSpace({"world_size": IntRange(1, 20, default=3), "nb_objects": IntRange(0, 30, default=5),
+                         "quest_length": IntRange(1, 20, default=3)}),
+}
+CHALLENGE_NAMES = {"simple": "tw-simple", "cooking": "tw-cooking", "coin": "tw-coin_collector", "treasure": "tw-treasure_hunter"}
+
+
+def build_game(kind: str, task: dict[str, Any], seed: int, split: str, path: Path) -> None:
+    """Generate and compile one game to ``path`` (called by the cache, under its lock)."""
+    options = textworld.GameOptions()
+    options.seeds = seed
+    options.path = str(path)
+    options.file_ext = ".z8"
+    options.force_recompile = True
+    if kind == "custom":
+        options.nb_rooms, options.nb_objects, options.quest_length = task["world_size"], task["nb_objects"], task["quest_length"]
+        game = generator.make_game(options)
+    else:
+        settings = dict(task)
+        if kind == "simple":
+            settings["test"] = split == "test"
+        elif kind == "cooking":
+            settings.update(split=split, recipe_seed=seed, drop=False)
+        make = challenges.CHALLENGES[CHALLENGE_NAMES[kind]][1]
+        game = make(settings, options)
+    generator.compile_game(game, options)
+
+
+class TextWorldEnv(TextEnv):
+    """One TextWorld game family.
+
+    Args:
+        kind: ``simple``, ``cooking``, ``coin``, ``treasure``, ``custom`` or ``game``.
+        split: ``train``, ``valid`` or ``test`` (the game-seed range; see the module docstring).
+        path: for ``kind="game"``: a ``.z8``/``.ulx`` file, or a folder of them (reset picks one).
+        **task: the kind's parameters (see :data:`TASK_SPACES`), e.g. ``level=5``.
+    """
+
+    def __init__(self, kind: str = "simple", split: str = "train", path: str | None = None,
+                 render_mode: str | None = None, **task: Any) -> None:
+        super().__init__(render_mode=render_mode)
+        if kind != "game" and kind not in TASK_SPACES:
+            raise ValueError(f"unknown TextWorld kind {kind!r}; choose from {', '.join([*TASK_SPACES, 'game'])}")
+        if split not in SPLIT_BASE:
+            raise ValueError(f"split must be one of {tuple(SPLIT_BASE)}, got {split!r}")
+        self.kind, self.split = kind, split
+        self.task_space = TASK_SPACES.get(kind)
+        if kind == "game":
+            if task:
+                raise ValueError(f"textworld/game-v0 takes a path, not task parameters {sorted(task)}")
+            self._games = _game_files(path)
+            self.task = {}
+        else:
+            self.task = self.task_space.validate(task)
+        self._tw = None
+        self._state = None
+        self._task_id = ""
+        self._game_seed: int | None = None
+
+    def _reset(self, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self.kind == "game":
+            gamefile = self._games[int(self.np_random.integers(len(self._games)))]
+            self._task_id = f"textworld/game:{gamefile.name}"
+        else:
+            task = self.task_space.validate({**self.task, **options.get("task", {})})
+            seed = options.get("game_seed")
+            if seed is None:
+                seed = SPLIT_BASE[self.split] + int(self.np_random.integers(SPLIT_SIZE))
+            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                raise ValueError(f"game_seed must be a non-negative int, got {seed!r}")
+            key = game_key(self.kind, {**task, "seed": seed, "split": self.split}, textworld.__version__)
+            gamefile = cached_game(key, lambda path: build_game(self.kind, task, seed, self.split, path))
+            self._task_id = f"textworld/{self.kind}:{key.split('-', 1)[1]}"
+            self._game_seed = seed
+        self._close()
+        infos = textworld.EnvInfos(feedback=True, description=True, objective=True, admissible_commands=True,
+                                   policy_commands=True, score=True, max_score=True, won=True, lost=True)
+        self._tw = textworld.start(str(gamefile), request_infos=infos)
+        self._state = self._tw.reset()
+        objective = (self._state["objective"] or "").strip()
+        observation = f"{objective}\n\n{_clean(self._state['description'])}".strip()
+        info = self._info(action_valid=True)
+        info.update(goal=objective, game_seed=self._game_seed, game_file=str(gamefile))
+        return observation, info
+
+    def _step(self, action: str) -> StepResult:
+        # The Z-machine interpreter hangs on a NUL byte and crashes on some control characters:
+        # they are replaced by spaces before the game sees the command.
+        action = _CONTROL.sub(" ", action)
+        valid = action.strip().lower() in (c.lower() for c in self._state["admissible_commands"] or [])
+        previous = self._state["score"]
+        self._state, _, done = self._tw.step(action)
+        reward = float(self._state["score"] - previous)
+        return _clean(self._state["feedback"]), reward, bool(done), False, self._info(action_valid=valid)
+
+    def _close(self) -> None:
+        if self._tw is not None:
+            self._tw.close()
+            self._tw = None
+
+    def _info(self, action_valid: bool) -> dict[str, Any]:
+        state = self._state
+        policy = state["policy_commands"] or []
+        progression = state.get("_game_progression")
+        quests = progression.quest_progressions if progression is not None else []
+        return {
+            "task_id": self._task_id,
+            "admissible_actions": list(state["admissible_commands"] or []),
+            "action_valid": action_valid,
+            "score": float(state["score"]),
+            "max_score": float(state["max_score"]),
+            "won": bool(state["won"]),
+            "lost": bool(state["lost"]),
+            "expert_action": policy[0] if policy and not state["won"] else None,
+            "rubric": {f"quest {i + 1}": float(q.completed) for i, q in enumerate(quests)},
+        }
+
+
+def _clean(text: str | None) -> str:
+    """TextWorld's text without its trailing prompt line (``>  -= Room =- 1/2``)."""
+    return _PROMPT.sub("", text or "").strip()
+
+
+def _game_files(path: str | None) -> list[Path]:
+    if not path:
+        raise ValueError("textworld/game-v0 needs path=<a .z8/.ulx game file or a folder of them>")
+    target = Path(path)
+    files = sorted(p for p in (target.iterdir() if target.is_dir() else [target]) if p.suffix in (".z8", ".ulx") and p.is_file())
+    if not files:
+        raise ValueError(f"no .z8 or .ulx game at {path}")
+    return files

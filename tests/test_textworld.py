@@ -1,0 +1,126 @@
+"""TextWorld: generated games (cached, concurrent-safe, out of HOME), expert wins, splits, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("textworld")
+
+import agentgym  # noqa: E402
+from agentgym import TaskSpaceError  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+SMALL = {"simple": {}, "cooking": {}, "coin": {}, "treasure": {}, "custom": {"world_size": 2, "nb_objects": 2, "quest_length": 2}}
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A cache of this module's own, so generation is observable."""
+    root = tmp_path_factory.mktemp("twcache")
+    previous = os.environ.get("AGENTGYM_CACHE")
+    os.environ["AGENTGYM_CACHE"] = str(root)
+    yield root / "textworld"
+    if previous is None:
+        os.environ.pop("AGENTGYM_CACHE")
+    else:
+        os.environ["AGENTGYM_CACHE"] = previous
+
+
+@pytest.mark.parametrize("kind", list(SMALL))
+def test_expert_wins_and_the_game_is_cached(cache, kind):
+    env = agentgym.make(f"textworld/{kind}-v0", **SMALL[kind])
+    obs, info = env.reset(seed=0)
+    assert info["goal"] and info["goal"] in obs and "$$" not in obs  # objective first, no banner
+    assert 0 <= info["game_seed"] < 1_000_000 and os.path.exists(info["game_file"])
+    while True:
+        obs, reward, terminated, truncated, info = env.step(info["expert_action"])
+        if terminated or truncated:
+            break
+    assert terminated and info["won"] and info["score"] == info["max_score"]
+    assert ">" not in obs.splitlines()[-1]  # the prompt line is gone
+    games = sorted(cache.iterdir())
+    again, _ = env.reset(seed=0)
+    assert sorted(cache.iterdir()) == games  # the second reset reused the cached game
+    env.close()
+
+
+def test_random_play_under_a_small_step_limit_is_truncated(cache):
+    env = agentgym.make("textworld/simple-v0", max_episode_steps=5)
+    policy = agentgym.make_policy("random", seed=0)
+    from agentgym.rollout import run_episode
+
+    episode = run_episode(env, policy, env_id="textworld/simple-v0", seed=0)
+    assert episode.truncated and not episode.success and episode.num_turns == 5
+    assert all(t.info["action_valid"] for t in episode.turns)  # random picks admissible commands
+
+
+def test_splits_use_disjoint_game_seeds(cache):
+    for split, (low, high) in {"valid": (1_000_000, 2_000_000), "test": (2_000_000, 3_000_000)}.items():
+        env = agentgym.make("textworld/custom-v0", split=split, **SMALL["custom"])
+        _, info = env.reset(seed=0)
+        assert low <= info["game_seed"] < high
+        env.close()
+
+
+def test_a_corrupted_cached_game_is_regenerated(cache):
+    env = agentgym.make("textworld/treasure-v0")
+    _, info = env.reset(seed=1)
+    meta = Path(info["game_file"]).with_name("game.json")
+    meta.write_text("{ truncated")
+    first_obs, info2 = env.reset(seed=1)
+    assert json.loads(meta.read_text())  # rebuilt
+    assert info2["task_id"] == info["task_id"]
+
+
+def test_generation_keeps_out_of_home(cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    env = agentgym.make("textworld/coin-v0", level=2)
+    env.reset(seed=3)
+    assert not (tmp_path / "Inform").exists() and os.environ["HOME"] == str(tmp_path)
+
+
+def test_concurrent_processes_generate_one_game(cache, tmp_path):
+    code = "import agentgym; env = agentgym.make('textworld/coin-v0', level=7); print(env.reset(seed=11)[1]['game_file'])"
+    env = {**os.environ, "AGENTGYM_CACHE": str(tmp_path)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outs[0] == outs[1] and len([d for d in (tmp_path / "textworld").iterdir() if not d.name.startswith(".")]) == 1
+
+
+def test_task_options_and_bad_input_fail_before_generation(cache):
+    env = agentgym.make("textworld/coin-v0")
+    _, info = env.reset(seed=0, options={"task": {"level": 3}, "game_seed": 42})
+    assert info["game_seed"] == 42
+    before = sorted(cache.iterdir())
+    for bad in ({"level": 0}, {"level": 301}, {"difficulty": 2}):
+        with pytest.raises(TaskSpaceError):
+            env.reset(seed=0, options={"task": bad})
+    with pytest.raises(TaskSpaceError):
+        agentgym.make("textworld/treasure-v0", level=31)
+    with pytest.raises(TaskSpaceError):
+        agentgym.make("textworld/simple-v0", rewards="plenty")
+    with pytest.raises(ValueError, match="kind"):
+        agentgym.make("textworld/simple-v0", kind="zork")
+    with pytest.raises(ValueError, match="split"):
+        agentgym.make("textworld/simple-v0", split="holdout")
+    with pytest.raises(ValueError, match="path"):
+        agentgym.make("textworld/game-v0")
+    assert sorted(cache.iterdir()) == before
+
+
+def test_user_game_files_play_and_pass_the_checker(cache):
+    env = agentgym.make("textworld/simple-v0")
+    _, info = env.reset(seed=0)
+    folder = Path(info["game_file"]).parent
+    game = agentgym.make("textworld/game-v0", path=str(folder))
+    obs, game_info = game.reset(seed=0)
+    assert game_info["task_id"] == "textworld/game:game.z8" and game_info["expert_action"]
+    agentgym.check_env(agentgym.make("textworld/game-v0", path=str(folder / "game.z8")))

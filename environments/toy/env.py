@@ -57,8 +57,9 @@ class KeysEnv(TextEnv):
         self._score = 0.0
         self._task_id = f"toy/keys:r{task['num_rooms']}-l{task['num_locks']}-d{task['num_distractors']}-s{world_seed}"
         observation = f"Your task: {GOAL}.\n{self._game.describe()}"
-        info = self._info(action_valid=True)
-        info["reference"] = "; ".join(self._game.expert_plan())
+        plan = self._game.expert_plan()
+        info = self._info(action_valid=True, plan=plan)
+        info["reference"] = "; ".join(plan)
         return observation, info
 
     def _step(self, action: str) -> StepResult:
@@ -69,10 +70,11 @@ class KeysEnv(TextEnv):
         self._score = info["score"]
         return feedback, reward, self._game.won, False, info
 
-    def _info(self, action_valid: bool) -> dict[str, Any]:
+    def _info(self, action_valid: bool, plan: list[str] | None = None) -> dict[str, Any]:
         game = self._game
         rubric = game.rubric()
-        plan = [] if game.won else game.expert_plan()
+        if plan is None:
+            plan = [] if game.won else game.expert_plan()
         return {
             "task_id": self._task_id,
             "goal": GOAL,

@@ -28,8 +28,31 @@ TEXTWORLD_KINDS = {
 }
 
 
+ALFWORLD_TASKS = {
+    "pick": "ALFWorld pick_and_place_simple: put an object in a receptacle (generated)",
+    "clean": "ALFWorld pick_clean_then_place_in_recep: clean it in the sink basin first (generated)",
+    "heat": "ALFWorld pick_heat_then_place_in_recep: heat it in the microwave first (generated)",
+    "cool": "ALFWorld pick_cool_then_place_in_recep: cool it in the fridge first (generated)",
+    "examine": "ALFWorld look_at_obj_in_light: look at an object under a lamp (generated)",
+    "pick-two": "ALFWorld pick_two_obj_and_place: put two objects in a receptacle (generated)",
+    "mixed": "all six ALFWorld task types, one drawn per episode (generated)",
+    "official": "ALFWorld's own games from $ALFWORLD_DATA (data_path=...)",
+}
+
+
 def register_envs() -> None:
     """Register the built-in families (the registry calls this on first use)."""
+    for task, description in ALFWORLD_TASKS.items():
+        register(
+            f"alfworld/{task}-v0",
+            entry_point="environments.alfworld.env:AlfWorldEnv",
+            kwargs={"task": task},
+            max_episode_steps=50,
+            requires=("alfworld", "textworld"),
+            extra="alfworld",
+            description=description,
+            check_kwargs=None if task == "official" else {},
+        )
     for kind, (description, check_kwargs) in TEXTWORLD_KINDS.items():
         register(
             f"textworld/{kind}-v0",

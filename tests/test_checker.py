@@ -13,8 +13,8 @@ from agentgym.env import TextSpace
 from agentgym.info import info_problems
 
 
-# A JVM per ScienceWorld check (~7 s an id); TextWorld generates several games per check.
-FAMILY_MARKS = {"scienceworld": [pytest.mark.java, pytest.mark.slow], "textworld": [pytest.mark.slow]}
+# A JVM per ScienceWorld check (~7 s an id); TextWorld and ALFWorld generate several games per check.
+FAMILY_MARKS = {"scienceworld": [pytest.mark.java, pytest.mark.slow], "textworld": [pytest.mark.slow], "alfworld": [pytest.mark.slow]}
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """``textworld/{simple,cooking,coin,treasure,custom,game}-v0``: TextWorld games as text envs.
 
 Games are generated offline from (kind, parameters, seed) on first use and cached
-(:mod:`environments.textworld.cache`). ``reset(seed)`` picks the game seed deterministically
-inside the split's seed range, so train / valid / test games never overlap:
+(:mod:`agentgym.cache`; Inform7's ``$HOME/Inform`` goes to a temporary HOME). ``reset(seed)``
+picks the game seed deterministically inside the split's seed range, so train / valid / test games never overlap:
 
 =======  ===========================
 split    game seeds
@@ -26,14 +26,18 @@ from the current state, ``rubric`` = one entry per quest (completed or not).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agentgym.cache import cached_build, content_key
 from agentgym.deps import require
 from agentgym.env import StepResult, TextEnv
 from agentgym.task_space import Choice, IntRange, TaskSpace
-from environments.textworld.cache import cached_game, game_key
 
 textworld = require("textworld", extra="textworld", what="the TextWorld environments")
 challenges = require("textworld.challenges", extra="textworld", what="the TextWorld environments")
@@ -43,6 +47,7 @@ SPLIT_BASE = {"train": 0, "valid": 1_000_000, "test": 2_000_000}
 SPLIT_SIZE = 1_000_000
 _PROMPT = re.compile(r"\n>[^\n]*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+GAME_FILE = "game.z8"
 
 TASK_SPACES: dict[str, TaskSpace] = {
     "simple": TaskSpace({"rewards": Choice(("dense", "balanced", "sparse")), "goal": Choice(("detailed", "brief", "none"))}),
@@ -121,8 +126,8 @@ class TextWorldEnv(TextEnv):
                 seed = SPLIT_BASE[self.split] + int(self.np_random.integers(SPLIT_SIZE))
             if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
                 raise ValueError(f"game_seed must be a non-negative int, got {seed!r}")
-            key = game_key(self.kind, {**task, "seed": seed, "split": self.split}, textworld.__version__)
-            gamefile = cached_game(key, lambda path: build_game(self.kind, task, seed, self.split, path))
+            key = content_key(self.kind, {**task, "seed": seed, "split": self.split}, {"textworld": textworld.__version__})
+            gamefile = cached_build("textworld", key, lambda tmp: _build_in(tmp, self.kind, task, seed, self.split), _is_valid) / GAME_FILE
             self._task_id = f"textworld/{self.kind}:{key.split('-', 1)[1]}"
             self._game_seed = seed
         self._close()
@@ -167,6 +172,35 @@ class TextWorldEnv(TextEnv):
             "expert_action": policy[0] if policy and not state["won"] else None,
             "rubric": {f"quest {i + 1}": float(q.completed) for i, q in enumerate(quests)},
         }
+
+
+def _build_in(directory: Path, kind: str, task: dict[str, Any], seed: int, split: str) -> None:
+    with private_home(directory / "home"):
+        build_game(kind, task, seed, split, directory / GAME_FILE)
+
+
+def _is_valid(directory: Path) -> bool:
+    """Both the story file and its JSON description are there and the JSON parses."""
+    try:
+        json.loads((directory / "game.json").read_text())
+        return (directory / GAME_FILE).stat().st_size > 0
+    except (OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def private_home(home: Path) -> Iterator[None]:
+    """Point HOME at ``home`` for the duration (Inform7 writes ``$HOME/Inform``)."""
+    home.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("HOME", None)
+        else:
+            os.environ["HOME"] = previous
 
 
 def _clean(text: str | None) -> str:

@@ -85,6 +85,7 @@ class Policy(Protocol):
 POLICY_ENTRY_POINTS: dict[str, str] = {
     "random": "policies.scripted:RandomPolicy",
     "expert": "policies.scripted:ExpertPolicy",
+    "hf": "policies.hf:make_hf_policy",
 }
 
 

@@ -110,9 +110,10 @@ def test_the_expert_recovers_from_detours_and_rubric_tracks_progress(cache):
     env.close()
 
 
-def test_random_play_under_a_small_step_limit_is_truncated(cache):
-    env = agentgym.make("alfworld/pick-two-v0", max_episode_steps=5)
-    episode = run_episode(env, agentgym.make_policy("random", seed=0), env_id="alfworld/pick-two-v0", seed=0)
+@pytest.mark.parametrize("task", [*TASK_TYPES, "mixed"])
+def test_random_play_under_a_small_step_limit_is_truncated(cache, task):
+    env = agentgym.make(f"alfworld/{task}-v0", max_episode_steps=5)
+    episode = run_episode(env, agentgym.make_policy("random", seed=0), env_id=f"alfworld/{task}-v0", seed=0)
     assert episode.truncated and not episode.success and episode.num_turns == 5
     assert all(t.info["action_valid"] for t in episode.turns)  # random picks admissible commands
 

@@ -51,13 +51,17 @@ def test_expert_wins_and_the_game_is_cached(cache, kind):
     env.close()
 
 
-def test_random_play_under_a_small_step_limit_is_truncated(cache):
-    env = agentgym.make("textworld/simple-v0", max_episode_steps=5)
+@pytest.mark.parametrize("kind", list(SMALL))
+def test_random_play_under_a_small_step_limit_loses_or_is_truncated(cache, kind):
+    # coin level 1 puts the coin in the first room (random play takes it): level 5 is five rooms away
+    params = {"level": 5} if kind == "coin" else SMALL[kind]
+    env = agentgym.make(f"textworld/{kind}-v0", max_episode_steps=5, **params)
     policy = agentgym.make_policy("random", seed=0)
     from agentgym.rollout import run_episode
 
-    episode = run_episode(env, policy, env_id="textworld/simple-v0", seed=0)
-    assert episode.truncated and not episode.success and episode.num_turns == 5
+    episode = run_episode(env, policy, env_id=f"textworld/{kind}-v0", seed=0)
+    assert not episode.success
+    assert (episode.truncated and episode.num_turns == 5) or episode.turns[-1].info["lost"]  # treasure: wrong object
     assert all(t.info["action_valid"] for t in episode.turns)  # random picks admissible commands
 
 

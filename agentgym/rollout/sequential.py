@@ -20,6 +20,7 @@ import numpy as np
 from agentgym.actions import extract_action
 from agentgym.chat import chat_messages
 from agentgym.policy import Policy, Request, SamplingParams
+from agentgym.rollout.tokens import ChatTokens, ConcatContext
 from agentgym.trajectory.records import Episode, Turn
 from agentgym.trajectory.schema import to_jsonable
 
@@ -35,6 +36,10 @@ class RunSettings:
         max_turns: a turn cap of the loop itself (the env's time limit usually ends first).
         sampling: sampling settings sent with every request (its seed is set per turn).
         drop_info_keys: ``info`` keys not recorded in the turns (bulky lists).
+        context: ``"text"`` (the policy gets the chat messages) or ``"concat"`` (token-exact:
+            the policy gets the episode's exact token sequence as its prompt, and the episode
+            records token ids, loss mask and log-probs; needs a policy with a ``tokenizer``,
+            see :mod:`agentgym.rollout.tokens`).
     """
 
     action_format: str = "raw"
@@ -42,6 +47,7 @@ class RunSettings:
     max_turns: int = 200
     sampling: SamplingParams = field(default_factory=SamplingParams)
     drop_info_keys: tuple[str, ...] = ("admissible_actions",)
+    context: str = "text"
 
 
 def turn_seed(seed: int | None, turn: int) -> int | None:
@@ -63,6 +69,13 @@ def run_episode(
 ) -> Episode:
     """Play one episode of ``env`` with ``policy`` from ``reset(seed=seed)``."""
     settings = settings or RunSettings()
+    if settings.context not in ("text", "concat"):
+        raise ValueError(f"context must be 'text' or 'concat', got {settings.context!r}")
+    tokens = None
+    if settings.context == "concat":
+        if getattr(policy, "tokenizer", None) is None:
+            raise ValueError("the concat context needs a policy with a tokenizer (hf, vllm)")
+        tokens = ConcatContext(ChatTokens(policy.tokenizer, settings.system_prompt))
     started, clock = time.time(), time.perf_counter()
     observation, info = env.reset(seed=seed)
     episode = Episode(
@@ -77,6 +90,7 @@ def run_episode(
         start_info=_recorded(info, settings.drop_info_keys),
         started_at=started,
     )
+    prompt_ids = tokens.start(observation) if tokens is not None else None
     while episode.num_turns < settings.max_turns:
         messages = chat_messages(
             episode.first_observation,
@@ -85,7 +99,8 @@ def run_episode(
         )
         sampling = dataclasses.replace(settings.sampling, seed=turn_seed(seed, episode.num_turns))
         t0 = time.perf_counter()
-        generation = policy.generate([Request(messages=messages, info=info, sampling=sampling)])[0]
+        request = Request(messages=messages, info=info, prompt_token_ids=prompt_ids, sampling=sampling)
+        generation = policy.generate([request])[0]
         t1 = time.perf_counter()
         parsed = extract_action(generation.text, settings.action_format)
         try:
@@ -95,6 +110,9 @@ def run_episode(
             episode.truncated = True
             break
         info = {**info, "action_format_valid": parsed.format_valid}
+        span = (None, None)
+        if tokens is not None:  # after the step: a crashed step leaves no unrecorded tokens
+            span = tokens.add_generation(list(generation.token_ids or []), generation.logprobs)
         episode.turns.append(
             Turn(
                 raw_output=generation.text,
@@ -104,6 +122,8 @@ def run_episode(
                 terminated=terminated,
                 truncated=truncated,
                 info=_recorded(info, settings.drop_info_keys),
+                token_start=span[0],
+                token_end=span[1],
                 policy_seconds=t1 - t0,
                 env_seconds=time.perf_counter() - t1,
             )
@@ -111,8 +131,12 @@ def run_episode(
         if terminated or truncated:
             episode.terminated, episode.truncated = terminated, truncated
             break
+        if tokens is not None:
+            prompt_ids = tokens.add_observation(list(generation.token_ids or []), observation)
     else:
         episode.truncated = True
+    if tokens is not None:
+        episode.token_ids, episode.loss_mask, episode.logprobs = tokens.token_ids, tokens.loss_mask, tokens.logprobs
     episode.success = bool(info.get("won", False))
     episode.duration_s = time.perf_counter() - clock
     return episode

@@ -201,6 +201,9 @@ def test_official_games_play_from_alfworld_data(cache, tmp_path, monkeypatch):
         obs, _, terminated, truncated, info = env.step(info["expert_action"])
         assert not truncated
     assert terminated
+    short = agentgym.make("alfworld/official-v0", split="test", max_episode_steps=3)
+    episode = run_episode(short, agentgym.make_policy("random", seed=0), env_id="alfworld/official-v0", seed=0)
+    assert episode.truncated and not episode.success
     agentgym.check_env(agentgym.make("alfworld/official-v0", data_path=str(tmp_path), split="test"))
     shutil.rmtree(tmp_path / "json_2.1.1")
     source.close()

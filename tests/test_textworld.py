@@ -127,4 +127,13 @@ def test_user_game_files_play_and_pass_the_checker(cache):
     game = agentgym.make("textworld/game-v0", path=str(folder))
     obs, game_info = game.reset(seed=0)
     assert game_info["task_id"] == "textworld/game:game.z8" and game_info["expert_action"]
+    while not game_info["won"]:
+        obs, _, terminated, truncated, game_info = game.step(game_info["expert_action"])
+        assert not truncated
+    assert terminated
+    from agentgym.rollout import run_episode
+
+    short = agentgym.make("textworld/game-v0", path=str(folder), max_episode_steps=2)
+    episode = run_episode(short, agentgym.make_policy("random", seed=0), env_id="textworld/game-v0", seed=0)
+    assert episode.truncated and not episode.success
     agentgym.check_env(agentgym.make("textworld/game-v0", path=str(folder / "game.z8")))

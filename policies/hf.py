@@ -111,14 +111,16 @@ class HFPolicy:
                                 past_key_values=past, use_cache=True)
             past = output.past_key_values
             logits = output.logits[:, -1, :].float().cpu()
+            temperatures = torch.tensor([s.temperature if s.temperature > 0 else 1.0 for s in settings]).unsqueeze(-1)
+            logp = torch.log_softmax(logits / temperatures, dim=-1)
             chosen = []
             for row, s in enumerate(settings):
                 if done[row]:
                     chosen.append(self.pad_id)
                     continue
-                token, logprob = _sample(logits[row], s, generators[row])
+                token = _sample(logp[row], s, generators[row])
                 out_ids[row].append(token)
-                out_logprobs[row].append(logprob)
+                out_logprobs[row].append(float(logp[row, token]))
                 chosen.append(token)
                 if token in self.eos_ids:
                     done[row], finish[row] = True, "stop"
@@ -165,20 +167,17 @@ class HFPolicy:
         return int(torch.randint(0, 2**62, (1,), generator=self._seeds).item())
 
 
-def _sample(logits: Any, sampling: SamplingParams, generator: Any) -> tuple[int, float]:
-    """One token and its log-probability under ``softmax(logits / temperature)``."""
-    temperature = sampling.temperature if sampling.temperature > 0 else 1.0
-    logp = torch.log_softmax(logits / temperature, dim=-1)
+def _sample(logp: Any, sampling: SamplingParams, generator: Any) -> int:
+    """One token from the log-probabilities ``log_softmax(logits / temperature)`` (greedy at
+    temperature 0; top-p keeps the smallest set of most likely tokens reaching ``top_p``)."""
     if sampling.temperature <= 0:
-        token = int(torch.argmax(logp))
-        return token, float(logp[token])
+        return int(torch.argmax(logp))
     probs = logp.exp()
     if sampling.top_p < 1.0:
         ordered, order = torch.sort(probs, descending=True)
-        keep = ordered.cumsum(-1) - ordered < sampling.top_p  # the smallest prefix reaching top_p
+        keep = ordered.cumsum(-1) - ordered < sampling.top_p
         probs = torch.zeros_like(probs).scatter(0, order[keep], ordered[keep])
-    token = int(torch.multinomial(probs, 1, generator=generator))
-    return token, float(logp[token])
+    return int(torch.multinomial(probs, 1, generator=generator))
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

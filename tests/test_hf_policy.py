@@ -65,9 +65,14 @@ def test_save_and_load_through_make_policy(policy, tmp_path):
         agentgym.make_policy("hff:x")
 
 
-def concat(policy, env_id: str, seed: int, **make_kwargs):
-    settings = RunSettings(context="concat", system_prompt=SYSTEM, sampling=SamplingParams(max_new_tokens=10, temperature=1.0))
+def play(policy, env_id: str, seed: int, context: str = "concat", **make_kwargs):
+    settings = RunSettings(context=context, system_prompt=SYSTEM, window_turns=2,
+                           sampling=SamplingParams(max_new_tokens=10, temperature=1.0))
     return run_episode(agentgym.make(env_id, **make_kwargs), policy, env_id=env_id, seed=seed, settings=settings)
+
+
+def concat(policy, env_id: str, seed: int, **make_kwargs):
+    return play(policy, env_id, seed, "concat", **make_kwargs)
 
 
 def test_concat_episodes_are_token_exact_on_the_toy_env(policy):
@@ -82,16 +87,34 @@ def test_concat_episodes_are_token_exact_on_the_toy_env(policy):
     assert again.token_ids == episode.token_ids[turn.token_start:turn.token_end]
 
 
-def _turn_seed(turn: int) -> int:
+def test_window_episodes_are_token_exact_samples_of_the_last_turns(policy):
+    episode = play(policy, "toy/keys-v0", seed=2, context="window", max_episode_steps=5)
+    assert episode.metadata == {"context": "window", "window_turns": 2} and episode.num_turns == 5
+    assert validate_episode(episode, policy.tokenizer, SYSTEM, policy=policy) is None
+    # sample 4's prompt holds the task and turns 2 and 3 only
+    turns = episode.turns
+    prompt = policy.tokenizer.decode(episode.token_ids[turns[3].token_end:turns[4].token_start])
+    assert episode.first_observation.strip() in prompt and turns[3].observation.strip() in prompt
+    assert prompt.count(SYSTEM) == 1 and turns[0].observation.strip() not in prompt.replace(episode.first_observation.strip(), "")
+    again = policy.generate([Request(messages=[], prompt_token_ids=episode.token_ids[turns[3].token_end:turns[4].token_start],
+                                     sampling=SamplingParams(max_new_tokens=10, seed=_turn_seed(4, seed=2)))])[0]
+    assert again.token_ids == episode.token_ids[turns[4].token_start:turns[4].token_end]
+    broken = play(policy, "toy/keys-v0", seed=2, context="window", max_episode_steps=5)
+    broken.metadata["window_turns"] = 3  # the prompts were made with 2: the validator sees it
+    assert validate_episode(broken, policy.tokenizer, SYSTEM) is not None
+
+
+def _turn_seed(turn: int, seed: int = 0) -> int:
     from agentgym.rollout import turn_seed
 
-    return turn_seed(0, turn)
+    return turn_seed(seed, turn)
 
 
 @pytest.mark.slow
-def test_concat_episodes_are_token_exact_on_textworld(policy):
+@pytest.mark.parametrize("context", ["concat", "window"])
+def test_token_exact_episodes_on_textworld(policy, context):
     pytest.importorskip("textworld")
-    episode = concat(policy, "textworld/coin-v0", seed=0, max_episode_steps=4)
+    episode = play(policy, "textworld/coin-v0", seed=0, context=context, max_episode_steps=4)
     assert episode.num_turns == 4
     assert validate_episode(episode, policy.tokenizer, SYSTEM, policy=policy) is None
 

@@ -26,7 +26,7 @@ from agentgym.deps import package_versions, require
 from agentgym.errors import ConfigError
 from agentgym.policy import make_policy
 from agentgym.registry import make, spec
-from agentgym.rollout.sequential import RunSettings, run_episodes
+from agentgym.rollout import RunSettings, run_episodes
 from agentgym.trajectory.reader import TRAJECTORIES_SUBDIR, part_files
 from agentgym.trajectory.summary import summarize
 from agentgym.trajectory.writer import TrajectoryWriter

@@ -1,4 +1,5 @@
-"""Token-in, token-out episodes (DESIGN §2.4): the ``concat`` context, and a validator that proves it.
+"""Token-in, token-out episodes (DESIGN §2.4): the ``concat`` and ``window`` contexts, and a
+validator that proves them.
 
 In ``concat`` mode an episode is one growing token sequence. It starts with the chat template's
 rendering of the first observation (with the generation prompt); each generation's tokens are
@@ -14,6 +15,14 @@ rendering one more message adds. This needs a prefix-stable template (rendering 
 conversation starts with the rendering of the shorter one), which ChatML, Llama 3, Mistral and
 most others are; :class:`ChatTokens` refuses one that is not.
 
+In ``window`` mode each turn is a separate sample: its prompt is the template's rendering of
+the task (the first observation) and the last K exchanges, tokenised once for that turn, and
+its generation follows. The episode stores the samples one after the other: sample k is
+``token_ids[turns[k-1].token_end:turns[k].token_end]`` (its prompt ends at
+``turns[k].token_start``), and ``episode.metadata`` says ``{"context": "window",
+"window_turns": K}``. It works with any chat template (Qwen3-style templates that rewrite past
+turns included), at the price of a prompt per turn.
+
 The tokenizer is any object with ``apply_chat_template``, ``encode`` and ``decode`` (a
 transformers tokenizer); nothing here imports transformers.
 """
@@ -23,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentgym.chat import chat_messages
 from agentgym.errors import AgentGymError
 
 _PROBE_USER, _PROBE_ASSISTANT = "\u2063probe-user\u2063", "\u2063probe-assistant\u2063"
@@ -105,15 +115,53 @@ class ConcatContext:
         self.logprobs.extend([float(x) for x in logprobs] if logprobs is not None else [0.0] * len(ids))
 
 
+@dataclass
+class WindowContext:
+    """The samples of one episode in ``window`` mode (one per turn)."""
+
+    tokenizer: Any
+    window_turns: int
+    system_prompt: str | None = None
+    token_ids: list[int] = field(default_factory=list)
+    loss_mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+
+    def prompt(self, first_observation: str, exchanges: list[tuple[str, str]]) -> list[int]:
+        """The prompt of the next sample: the task and the last ``window_turns`` exchanges."""
+        return self.chat_text_ids(window_messages(first_observation, exchanges, self.window_turns, self.system_prompt))
+
+    def chat_text_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def add_sample(self, prompt_ids: list[int], token_ids: list[int], logprobs: list[float] | None) -> tuple[int, int]:
+        """Append one sample (prompt, then generation); returns the generation's span."""
+        self.token_ids.extend(prompt_ids)
+        self.loss_mask.extend([0] * len(prompt_ids))
+        self.logprobs.extend([0.0] * len(prompt_ids))
+        start = len(self.token_ids)
+        self.token_ids.extend(int(i) for i in token_ids)
+        self.loss_mask.extend([1] * len(token_ids))
+        self.logprobs.extend([float(x) for x in logprobs] if logprobs is not None else [0.0] * len(token_ids))
+        return start, len(self.token_ids)
+
+
+def window_messages(first_observation: str, exchanges: list[tuple[str, str]], window_turns: int,
+                    system_prompt: str | None = None) -> list[dict[str, str]]:
+    """The chat of a ``window`` sample: system?, the task, then the last ``window_turns`` exchanges."""
+    recent = exchanges[-window_turns:] if window_turns > 0 else []
+    return chat_messages(first_observation, recent, system_prompt=system_prompt)
+
+
 def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = None,
                      policy: Any = None, temperature: float = 1.0, atol: float = 1e-3) -> str | None:
-    """Check a ``concat`` episode's tokens against its conversation; the first mismatch, or None.
+    """Check a ``concat`` or ``window`` episode's tokens against its conversation; the first mismatch, or None.
 
     Checks, in order: the three token arrays have one entry per token; the turns' generated spans
     follow each other and the loss mask is 1 exactly on them (log-probs 0 elsewhere); each
     generated span decodes to the turn's raw output; the tokens before the first span decode to
     the template's first prompt, and the tokens between spans to the template's text for the
-    previous turn's observation. With ``policy`` (an ``HFPolicy``), the stored log-probs must
+    previous turn's observation (``window``: to the template's rendering of that turn's window). With ``policy`` (an ``HFPolicy``), the stored log-probs must
     equal the policy's log-probs of the stored sequence (``atol``): the tokens are the ones it
     sampled, in the context it sampled them in.
     """
@@ -122,7 +170,8 @@ def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = N
         return "the episode has no token ids, loss mask or log-probs"
     if not len(ids) == len(mask) == len(logprobs):
         return f"lengths differ: {len(ids)} token ids, {len(mask)} mask entries, {len(logprobs)} log-probs"
-    chat = ChatTokens(tokenizer, system_prompt)
+    window = episode.metadata.get("context") == "window"
+    chat = None if window else ChatTokens(tokenizer, system_prompt)
     spans = [(t.token_start, t.token_end) for t in episode.turns]
     expected_mask = [0] * len(ids)
     previous_end = 0
@@ -138,7 +187,11 @@ def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = N
             return f"token {i}: log-prob {logprobs[i]} on a non-generated token"
     boundary = 0
     for k, (turn, (start, end)) in enumerate(zip(episode.turns, spans)):
-        if k == 0:
+        if window:
+            exchanges = [(t.raw_output, t.observation) for t in episode.turns[:k]]
+            messages = window_messages(episode.first_observation, exchanges, episode.metadata["window_turns"], system_prompt)
+            want = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        elif k == 0:
             want = chat.first_prompt_text(episode.first_observation)
         else:
             previous = episode.turns[k - 1]
@@ -151,10 +204,13 @@ def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = N
             return f"turn {k}: generated tokens {start}..{end} decode to {text!r}, the raw output is {turn.raw_output!r}"
         boundary = end
     if policy is not None and ids:
-        recomputed = policy.sequence_logprobs([ids], temperature=temperature)[0].tolist()
-        for i, (stored, again) in enumerate(zip(logprobs, recomputed)):
-            if mask[i] and abs(stored - again) > atol:
-                return f"token {i}: stored log-prob {stored:.5f}, the policy gives {again:.5f} for this sequence"
+        # concat: one sequence; window: each sample on its own
+        bounds = [(spans[k - 1][1] if k else 0, end) for k, (_, end) in enumerate(spans)] if window else [(0, len(ids))]
+        for low, high in bounds:
+            recomputed = policy.sequence_logprobs([ids[low:high]], temperature=temperature)[0].tolist()
+            for i, again in enumerate(recomputed, low):
+                if mask[i] and abs(logprobs[i] - again) > atol:
+                    return f"token {i}: stored log-prob {logprobs[i]:.5f}, the policy gives {again:.5f} in its context"
     return None
 
 

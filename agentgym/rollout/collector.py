@@ -1,0 +1,137 @@
+"""Batched collection: many envs in a pool, one policy call per round for every env waiting.
+
+:func:`collect` plays a list of :class:`EpisodeSpec` s over a pool (:mod:`agentgym.rollout.pool`):
+each round, every env that waits for an action contributes its request to one
+``policy.generate`` batch, then all their steps go to the pool at once (subprocess workers step
+in parallel). A finished episode is yielded at once (stream it into a ``TrajectoryWriter``) and
+its env starts the next spec. A reset or step that fails — the env raised, its worker crashed
+or hung — ends that episode as truncated with ``error`` set, and collection goes on.
+
+Groups for group-based advantages (GRPO, RLOO, GiGPO): :func:`group_specs` makes G specs per
+task seed with one ``group_id`` and distinct sampling seeds, so the G episodes play the same
+task and sample differently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentgym.policy import Policy
+from agentgym.rollout.recorder import EpisodeRecorder, RunSettings, check_settings
+from agentgym.trajectory.records import Episode
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    """One episode to play: the env's id (recorded), its reset seed and options, its group, and
+    the seed its sampling seeds derive from (default: the reset seed)."""
+
+    env_id: str
+    seed: int | None
+    group_id: str = ""
+    options: dict[str, Any] | None = None
+    sampling_seed: int | None = None
+
+
+def group_specs(env_id: str, seeds: Sequence[int], group_size: int) -> list[EpisodeSpec]:
+    """``group_size`` episodes per task seed, grouped, with sampling seeds ``seed * group_size + k``."""
+    if group_size < 1:
+        raise ValueError(f"group_size must be >= 1, got {group_size}")
+    return [EpisodeSpec(env_id, seed, group_id=f"{env_id}@{seed}", sampling_seed=seed * group_size + k)
+            for seed in seeds for k in range(group_size)]
+
+
+@dataclass
+class CollectStats:
+    """Where collection time went: ``policy_s`` in ``generate``, ``env_s`` waiting for resets
+    and steps, the rest bookkeeping (``overhead_s``)."""
+
+    wall_s: float = 0.0
+    policy_s: float = 0.0
+    env_s: float = 0.0
+    rounds: int = 0
+    requests: int = 0
+    generated_tokens: int = 0
+    episodes: int = 0
+    errors: int = 0
+    batch_sizes: list[int] = field(default_factory=list)
+
+    @property
+    def overhead_s(self) -> float:
+        return max(0.0, self.wall_s - self.policy_s - self.env_s)
+
+
+def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings: RunSettings | None = None,
+            run_id: str = "", stats: CollectStats | None = None) -> Iterator[Episode]:
+    """Play ``specs`` over ``pool`` with ``policy``; yields episodes as they finish.
+
+    Args:
+        pool: an env pool (``SubprocessPool`` or ``InProcessPool``); all its envs must be of
+            the ids the specs name (the pool's env ``i`` plays whatever spec comes next).
+        stats: filled in as collection goes (time split, batch sizes, tokens).
+    """
+    settings = settings or RunSettings()
+    check_settings(settings, policy)
+    stats = stats if stats is not None else CollectStats()
+    queue = deque(specs)
+    active: dict[int, EpisodeRecorder] = {}
+    clock = time.perf_counter()
+    try:
+        while queue or active:
+            for index in range(len(pool)):
+                while index not in active and queue:
+                    finished = _start(pool, index, queue.popleft(), policy, settings, run_id, active, stats)
+                    if finished is not None:
+                        yield finished
+            waiting = [i for i, recorder in active.items() if not recorder.done]
+            if not waiting:
+                continue
+            requests = [active[i].request() for i in waiting]
+            start = time.perf_counter()
+            generations = policy.generate(requests)
+            policy_seconds = time.perf_counter() - start
+            stats.policy_s += policy_seconds
+            stats.rounds += 1
+            stats.requests += len(requests)
+            stats.batch_sizes.append(len(requests))
+            stats.generated_tokens += sum(len(g.token_ids or []) for g in generations)
+            actions = {i: active[i].act(g, policy_seconds) for i, g in zip(waiting, generations)}
+            start = time.perf_counter()
+            outcomes = pool.step_many(actions)
+            stats.env_s += time.perf_counter() - start
+            for index, (result, error, seconds) in outcomes.items():
+                recorder = active[index]
+                recorder.record(result, env_seconds=seconds, error=error)
+                stats.errors += error is not None
+                if recorder.done:
+                    del active[index]
+                    stats.episodes += 1
+                    yield recorder.finish()
+    finally:
+        stats.wall_s += time.perf_counter() - clock
+
+
+def _start(pool: Any, index: int, spec: EpisodeSpec, policy: Policy, settings: RunSettings, run_id: str,
+           active: dict[int, EpisodeRecorder], stats: CollectStats) -> Episode | None:
+    """Reset env ``index`` for ``spec``; an episode that cannot start is returned as failed."""
+    recorder = EpisodeRecorder(env_id=spec.env_id, seed=spec.seed, policy=policy, settings=settings, run_id=run_id,
+                               group_id=spec.group_id, sampling_seed=spec.sampling_seed)
+    start = time.perf_counter()
+    try:
+        observation, info = pool.reset(index, spec.seed, spec.options)
+    except Exception as exc:  # noqa: BLE001 - one failed reset ends one episode
+        stats.env_s += time.perf_counter() - start
+        stats.errors += 1
+        stats.episodes += 1
+        return recorder.failed_start(f"{type(exc).__name__}: {exc}")
+    stats.env_s += time.perf_counter() - start
+    recorder.begin(observation, info)
+    if recorder.done:
+        stats.episodes += 1
+        return recorder.finish()
+    active[index] = recorder
+    return None

@@ -1,0 +1,202 @@
+"""Env pools: many envs stepped together, in this process or in subprocess workers.
+
+A pool holds N envs made by picklable factories (:class:`EnvFactory`). ``reset(i, ...)`` resets
+env ``i``; ``step_many({i: action})`` steps several envs at once and returns, per env, the
+step's result or the error that ended it, and the seconds it took.
+
+:class:`SubprocessPool` (the default for collection) runs each env in its own process, so the
+envs step in parallel and an env that crashes or hangs cannot take the run down: a worker that
+dies (even by SIGKILL) or does not answer within ``step_timeout`` seconds is killed and started
+again, and its step is reported as an error (the collector ends that episode as truncated with
+the error recorded). Workers start with the ``spawn`` method: the parent may hold a model and
+its threads, which ``fork`` does not survive reliably.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+StepOutcome = tuple[tuple | None, str | None, float]  # (result, error, seconds)
+
+
+@dataclass(frozen=True)
+class EnvFactory:
+    """Makes one env with :func:`agentgym.make` (picklable, so a worker process can call it)."""
+
+    env_id: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self) -> Any:
+        import agentgym
+
+        return agentgym.make(self.env_id, **self.kwargs)
+
+
+class InProcessPool:
+    """The envs in this process, stepped one after the other (no isolation; for small, safe envs)."""
+
+    def __init__(self, factories: Sequence[Callable[[], Any]]) -> None:
+        self.envs = [factory() for factory in factories]
+
+    def __len__(self) -> int:
+        return len(self.envs)
+
+    def reset(self, index: int, seed: int | None, options: dict | None = None) -> tuple[str, dict]:
+        return self.envs[index].reset(seed=seed, options=options)
+
+    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+        outcomes = {}
+        for index, action in actions.items():
+            start = time.perf_counter()
+            try:
+                outcomes[index] = (self.envs[index].step(action), None, time.perf_counter() - start)
+            except Exception as exc:  # noqa: BLE001 - an env error ends its episode, not the run
+                outcomes[index] = (None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+        return outcomes
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+
+class WorkerError(RuntimeError):
+    """A worker failed to answer (it crashed, hung, or its env raised)."""
+
+
+def _serve(conn: Any, factory: Callable[[], Any]) -> None:
+    """A worker's loop: make the env, then answer reset / step / close messages."""
+    env, failure = None, None
+    try:
+        env = factory()
+    except Exception as exc:  # noqa: BLE001 - reported to the parent on the first message
+        failure = f"making the env failed: {type(exc).__name__}: {exc}"
+    while True:
+        try:
+            command, payload = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if command == "close":
+            break
+        if failure is not None:
+            conn.send(("error", failure))
+            continue
+        try:
+            if command == "reset":
+                conn.send(("ok", env.reset(seed=payload[0], options=payload[1])))
+            else:
+                conn.send(("ok", env.step(payload)))
+        except Exception as exc:  # noqa: BLE001 - the parent records it and goes on
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    if env is not None:
+        env.close()
+
+
+class _Worker:
+    def __init__(self, context: Any, factory: Callable[[], Any]) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, factory), daemon=True)
+        self.process.start()
+        child.close()
+
+    def send(self, command: str, payload: Any) -> bool:
+        try:
+            self.conn.send((command, payload))
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def receive(self, timeout: float, limit: float) -> tuple[str, Any]:
+        """``("ok", value)``, ``("error", why)`` when the env raised, or ``("lost", why)`` when
+        the worker died or did not answer in time."""
+        try:
+            if not self.conn.poll(timeout):
+                return "lost", f"the env worker did not answer within {limit:g} s (killed and restarted)"
+            return self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(1.0)
+            return "lost", f"the env worker died (exit code {self.process.exitcode}; restarted)"
+
+    def ask(self, command: str, payload: Any, timeout: float) -> tuple[str, Any]:
+        if not self.send(command, payload):
+            return "lost", "the env worker is gone (restarted)"
+        return self.receive(timeout, timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.send("close", None)
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class SubprocessPool:
+    """Each env in its own worker process; crashed or hung workers are restarted.
+
+    Args:
+        factories: one picklable callable per env (e.g. :class:`EnvFactory`).
+        step_timeout: seconds a reset or step may take before its worker is killed and restarted.
+    """
+
+    def __init__(self, factories: Sequence[Callable[[], Any]], step_timeout: float = 120.0) -> None:
+        self._context = mp.get_context("spawn")
+        self.factories = list(factories)
+        self.step_timeout = step_timeout
+        self.workers = [_Worker(self._context, f) for f in self.factories]
+        self.restarts = 0
+
+    def __len__(self) -> int:
+        return len(self.workers)
+
+    def pid(self, index: int) -> int:
+        """The process id of worker ``index`` (for tests and monitoring)."""
+        return self.workers[index].process.pid
+
+    def reset(self, index: int, seed: int | None, options: dict | None = None) -> tuple[str, dict]:
+        """Reset env ``index``; a failed reset restarts the worker and raises :class:`WorkerError`."""
+        status, value = self.workers[index].ask("reset", (seed, options), self.step_timeout)
+        if status == "lost":
+            self._restart(index)
+        if status != "ok":
+            raise WorkerError(value)
+        return value
+
+    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+        """Send every step first (the envs work in parallel), then collect the answers."""
+        start = time.perf_counter()
+        sent = {index: self.workers[index].send("step", action) for index, action in actions.items()}
+        outcomes: dict[int, StepOutcome] = {}
+        for index in actions:
+            deadline = max(0.0, self.step_timeout - (time.perf_counter() - start))
+            if sent[index]:
+                status, value = self.workers[index].receive(deadline, self.step_timeout)
+            else:
+                status, value = "lost", "the env worker is gone (restarted)"
+            elapsed = time.perf_counter() - start
+            outcomes[index] = (value, None, elapsed) if status == "ok" else (None, value, elapsed)
+            if status == "lost":  # died or hung: a fresh worker for the next episode
+                self._restart(index)
+        return outcomes
+
+    def _restart(self, index: int) -> None:
+        worker = self.workers[index]
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        self.workers[index] = _Worker(self._context, self.factories[index])
+        self.restarts += 1
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def __enter__(self) -> SubprocessPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

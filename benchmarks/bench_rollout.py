@@ -1,0 +1,88 @@
+"""Rollout collection: batched against one env at a time (generated tokens/s, same model and
+episodes), and an env pool of subprocess workers against one env in this process (steps/s);
+the time split (policy, env, overhead) of the batched run.
+
+1. The ``hf`` policy (a tiny random-weight Llama on CPU, offline tokenizer), token-exact
+   ``concat`` episodes of ``toy/keys-v0`` (4 turns, 16 new tokens a turn): 16 envs collected
+   together (one ``generate`` call per round for all waiting envs) against the same 16
+   episodes played one after the other with ``run_episode``.
+2. ``textworld/coin-v0`` (level 5, one cached game), the random policy: 8 envs in a
+   ``SubprocessPool`` against one env in-process, the same number of steps.
+The policies' issue asks for at least 4x (1) and 1.6x (2).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import agentgym
+from agentgym.policy import SamplingParams
+from agentgym.rollout import CollectStats, EnvFactory, EpisodeSpec, InProcessPool, RunSettings, SubprocessPool, collect, run_episode
+from benchmarks.common import parse_args, save
+
+
+def batched_vs_sequential(envs: int) -> dict:
+    from policies.hf import HFPolicy
+    from policies.tiny import offline_tokenizer, tiny_config
+
+    observation, _ = agentgym.make("toy/keys-v0").reset(seed=0)
+    tokenizer = offline_tokenizer([observation, "go north", "take red key"] * 20, "chatml")
+    policy = HFPolicy.from_config(tiny_config(tokenizer, hidden_size=128, layers=4), tokenizer, device="cpu")
+    settings = RunSettings(context="concat", max_turns=4, sampling=SamplingParams(max_new_tokens=16))
+    specs = [EpisodeSpec("toy/keys-v0", seed) for seed in range(envs)]
+    start = time.perf_counter()
+    alone = [run_episode(agentgym.make("toy/keys-v0"), policy, env_id="toy/keys-v0", seed=s.seed, settings=settings) for s in specs]
+    t_alone = time.perf_counter() - start
+    stats = CollectStats()
+    pool = InProcessPool([EnvFactory("toy/keys-v0")] * envs)
+    start = time.perf_counter()
+    batched = list(collect(pool, policy, specs, settings=settings, stats=stats))
+    t_batched = time.perf_counter() - start
+    pool.close()
+    tokens_alone = sum(sum(e.loss_mask) for e in alone)
+    tokens_batched = sum(sum(e.loss_mask) for e in batched)
+    return {"envs": envs, "sequential_tokens_per_s": tokens_alone / t_alone, "batched_tokens_per_s": tokens_batched / t_batched,
+            "speedup": (tokens_batched / t_batched) / (tokens_alone / t_alone),
+            "split": {"policy_s": stats.policy_s, "env_s": stats.env_s, "overhead_s": stats.overhead_s, "wall_s": stats.wall_s}}
+
+
+def pool_vs_one(workers: int, steps_per_env: int) -> dict:
+    os.environ.setdefault("AGENTGYM_CACHE", tempfile.mkdtemp(prefix="agentgym-bench-"))
+    factory = EnvFactory("textworld/coin-v0", {"level": 5, "max_episode_steps": steps_per_env})
+    agentgym.make("textworld/coin-v0", level=5).reset(seed=0)  # generate the game once, outside the timing
+    policy = agentgym.make_policy("random")
+    specs = [EpisodeSpec("textworld/coin-v0", 0, sampling_seed=k) for k in range(workers)]
+    one = InProcessPool([factory])
+    start = time.perf_counter()
+    alone = list(collect(one, policy, specs))
+    t_one = time.perf_counter() - start
+    one.close()
+    with SubprocessPool([factory] * workers) as pool:
+        pool.reset(0, 0)  # the workers are up (spawned and imported) before the clock starts
+        for i in range(1, workers):
+            pool.reset(i, 0)
+        start = time.perf_counter()
+        together = list(collect(pool, policy, specs))
+        t_pool = time.perf_counter() - start
+    steps_one, steps_pool = sum(e.num_turns for e in alone), sum(e.num_turns for e in together)
+    return {"workers": workers, "one_env_steps_per_s": steps_one / t_one, "pool_steps_per_s": steps_pool / t_pool,
+            "speedup": (steps_pool / t_pool) / (steps_one / t_one)}
+
+
+def main() -> None:
+    args = parse_args(__doc__)
+    batched = batched_vs_sequential(16)
+    split = batched["split"]
+    print(f"hf policy, 16 toy envs, concat: one at a time {batched['sequential_tokens_per_s']:.0f} tokens/s  batched "
+          f"{batched['batched_tokens_per_s']:.0f} tokens/s  x{batched['speedup']:.1f}  (batched time: policy {split['policy_s']:.2f} s, "
+          f"env {split['env_s']:.2f} s, overhead {split['overhead_s']:.2f} s)", flush=True)
+    pooled = pool_vs_one(8, 40 if args.quick else 150)
+    print(f"textworld/coin-v0, random policy: one env {pooled['one_env_steps_per_s']:.0f} steps/s  8 subprocess workers "
+          f"{pooled['pool_steps_per_s']:.0f} steps/s  x{pooled['speedup']:.2f}")
+    print(f"saved {save('rollout', {'batched': batched, 'pool': pooled}, args.out)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Envs that fail on purpose, made in worker processes by the collector tests (picklable factories)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from agentgym.env import TextEnv
+
+
+class FailingEnv(TextEnv):
+    """Counts to ten; its ``fail_at``-th step hangs (``mode="hang"``) or raises (``mode="raise"``)."""
+
+    def __init__(self, fail_at: int, mode: str) -> None:
+        super().__init__()
+        self.fail_at, self.mode = fail_at, mode
+
+    def _reset(self, options):
+        self.count = 0
+        return "Say 'next' ten times.", {"task_id": "count-10", "admissible_actions": ["next"]}
+
+    def _step(self, action):
+        self.count += 1
+        if self.count == self.fail_at:
+            if self.mode == "hang":
+                time.sleep(3600)
+            raise RuntimeError("the engine broke")
+        won = self.count >= 10
+        return f"{self.count}", float(won), won, False, {"task_id": "count-10", "admissible_actions": ["next"], "won": won}
+
+
+@dataclass(frozen=True)
+class FailingFactory:
+    fail_at: int
+    mode: str
+
+    def __call__(self) -> FailingEnv:
+        return FailingEnv(self.fail_at, self.mode)

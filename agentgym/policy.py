@@ -86,6 +86,7 @@ POLICY_ENTRY_POINTS: dict[str, str] = {
     "random": "policies.scripted:RandomPolicy",
     "expert": "policies.scripted:ExpertPolicy",
     "hf": "policies.hf:make_hf_policy",
+    "openai": "policies.openai_chat:make_openai_policy",
 }
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from agentgym.cli import check, doctor, envs, play, run
+from agentgym.cli import check, doctor, envs, play, run, serve
 from agentgym.errors import AgentGymError
 from agentgym.version import __version__
 
@@ -22,6 +22,7 @@ app.command("doctor")(doctor.doctor_command)
 app.command("play")(play.play_command)
 app.command("run")(run.run_command)
 app.command("check")(check.check_command)
+app.command("serve")(serve.serve_command)
 
 
 def _version(value: bool) -> None:

@@ -9,7 +9,8 @@ from agentgym.env import TextEnv
 
 
 class FailingEnv(TextEnv):
-    """Counts to ten; its ``fail_at``-th step hangs (``mode="hang"``) or raises (``mode="raise"``)."""
+    """Counts to ten; its ``fail_at``-th step hangs (``mode="hang"``) or raises (``mode="raise"``);
+    with ``mode="slow"`` every step takes 0.2 s."""
 
     def __init__(self, fail_at: int, mode: str) -> None:
         super().__init__()
@@ -21,7 +22,9 @@ class FailingEnv(TextEnv):
 
     def _step(self, action):
         self.count += 1
-        if self.count == self.fail_at:
+        if self.mode == "slow":
+            time.sleep(0.2)
+        if self.count == self.fail_at and self.mode != "slow":
             if self.mode == "hang":
                 time.sleep(3600)
             raise RuntimeError("the engine broke")

@@ -74,6 +74,21 @@ def test_a_hung_worker_is_killed_after_the_step_timeout():
     assert len(episodes) == 3
 
 
+def test_with_batch_wait_fast_envs_do_not_wait_for_a_straggler():
+    factories = [FailingFactory(fail_at=0, mode="slow")] + [FailingFactory(fail_at=0, mode="fast")] * 3
+    specs = [EpisodeSpec("count", seed) for seed in range(8)]
+    finished = {}
+    with SubprocessPool(factories) as pool:
+        for wait in (None, 0.0):
+            stats = CollectStats()
+            order = [e.seed for e in collect(pool, agentgym.make_policy("random"), specs, stats=stats, batch_wait_s=wait)]
+            finished[wait] = (order, stats)
+    lockstep, eager = finished[None][1], finished[0.0][1]
+    assert len(finished[None][0]) == len(finished[0.0][0]) == 8
+    assert lockstep.batch_sizes[:10] == [4] * 10  # every round waits for the slow env
+    assert min(eager.batch_sizes[:10]) < 4 and eager.wall_s < lockstep.wall_s  # the fast ones run ahead
+
+
 def test_an_env_error_ends_its_episode_only():
     pool = InProcessPool([FailingFactory(fail_at=4, mode="raise"), FailingFactory(fail_at=99, mode="raise")])
     episodes = list(collect(pool, agentgym.make_policy("random"), [EpisodeSpec("count", s) for s in range(4)]))

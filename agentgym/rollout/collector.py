@@ -1,9 +1,9 @@
 """Batched collection: many envs in a pool, one policy call per round for every env waiting.
 
 :func:`collect` plays a list of :class:`EpisodeSpec` s over a pool (:mod:`agentgym.rollout.pool`):
-each round, every env that waits for an action contributes its request to one
-``policy.generate`` batch, then all their steps go to the pool at once (subprocess workers step
-in parallel). A finished episode is yielded at once (stream it into a ``TrajectoryWriter``) and
+every env that waits for an action contributes its request to one ``policy.generate`` batch,
+and their steps go to the pool at once (workers step in parallel, without waiting for each
+other); ``batch_wait_s`` says how long the next batch waits for envs still stepping. A finished episode is yielded at once (stream it into a ``TrajectoryWriter``) and
 its env starts the next spec. A reset or step that fails — the env raised, its worker crashed
 or hung — ends that episode as truncated with ``error`` set, and collection goes on.
 
@@ -66,19 +66,25 @@ class CollectStats:
 
 
 def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings: RunSettings | None = None,
-            run_id: str = "", stats: CollectStats | None = None) -> Iterator[Episode]:
+            run_id: str = "", stats: CollectStats | None = None, batch_wait_s: float | None = None) -> Iterator[Episode]:
     """Play ``specs`` over ``pool`` with ``policy``; yields episodes as they finish.
 
     Args:
-        pool: an env pool (``SubprocessPool`` or ``InProcessPool``); all its envs must be of
-            the ids the specs name (the pool's env ``i`` plays whatever spec comes next).
+        pool: an env pool (``SubprocessPool``, ``RayPool`` or ``InProcessPool``); all its envs
+            must be of the ids the specs name (the pool's env ``i`` plays whatever spec comes next).
         stats: filled in as collection goes (time split, batch sizes, tokens).
+        batch_wait_s: when the policy is asked. None (default): once every env in flight has
+            answered — the largest batches, right for model policies, whose call costs more than
+            a step. A number: that many seconds after the first answer, with whoever has answered
+            by then — envs never wait for a straggler, right for cheap policies (scripted, or an
+            API policy with its own concurrency).
     """
     settings = settings or RunSettings()
     check_settings(settings, policy)
     stats = stats if stats is not None else CollectStats()
     queue = deque(specs)
     active: dict[int, EpisodeRecorder] = {}
+    in_flight: set[int] = set()
     clock = time.perf_counter()
     try:
         while queue or active:
@@ -87,23 +93,27 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
                     finished = _start(pool, index, queue.popleft(), policy, settings, run_id, active, stats)
                     if finished is not None:
                         yield finished
-            waiting = [i for i, recorder in active.items() if not recorder.done]
-            if not waiting:
+            waiting = [i for i, recorder in active.items() if i not in in_flight]
+            if waiting:
+                requests = [active[i].request() for i in waiting]
+                start = time.perf_counter()
+                generations = policy.generate(requests)
+                policy_seconds = time.perf_counter() - start
+                stats.policy_s += policy_seconds
+                stats.rounds += 1
+                stats.requests += len(requests)
+                stats.batch_sizes.append(len(requests))
+                stats.generated_tokens += sum(len(g.token_ids or []) for g in generations)
+                for index, generation in zip(waiting, generations):
+                    pool.submit(index, active[index].act(generation, policy_seconds))
+                    in_flight.add(index)
+            if not in_flight:
                 continue
-            requests = [active[i].request() for i in waiting]
             start = time.perf_counter()
-            generations = policy.generate(requests)
-            policy_seconds = time.perf_counter() - start
-            stats.policy_s += policy_seconds
-            stats.rounds += 1
-            stats.requests += len(requests)
-            stats.batch_sizes.append(len(requests))
-            stats.generated_tokens += sum(len(g.token_ids or []) for g in generations)
-            actions = {i: active[i].act(g, policy_seconds) for i, g in zip(waiting, generations)}
-            start = time.perf_counter()
-            outcomes = pool.step_many(actions)
+            outcomes = _answers(pool, in_flight, batch_wait_s)
             stats.env_s += time.perf_counter() - start
             for index, (result, error, seconds) in outcomes.items():
+                in_flight.discard(index)
                 recorder = active[index]
                 recorder.record(result, env_seconds=seconds, error=error)
                 stats.errors += error is not None
@@ -113,6 +123,21 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
                     yield recorder.finish()
     finally:
         stats.wall_s += time.perf_counter() - clock
+
+
+def _answers(pool: Any, in_flight: set[int], batch_wait_s: float | None) -> dict:
+    """Wait for the first answer, then for the others: all of them, or until ``batch_wait_s``."""
+    outcomes = dict(pool.poll())
+    deadline = None if batch_wait_s is None else time.perf_counter() + batch_wait_s
+    while len(outcomes) < len(in_flight):
+        if deadline is None:
+            outcomes.update(pool.poll())
+            continue
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            break
+        outcomes.update(pool.poll(remaining))
+    return outcomes
 
 
 def _start(pool: Any, index: int, spec: EpisodeSpec, policy: Policy, settings: RunSettings, run_id: str,

@@ -1,8 +1,10 @@
 """Env pools: many envs stepped together, in this process or in subprocess workers.
 
 A pool holds N envs made by picklable factories (:class:`EnvFactory`). ``reset(i, ...)`` resets
-env ``i``; ``step_many({i: action})`` steps several envs at once and returns, per env, the
-step's result or the error that ended it, and the seconds it took.
+env ``i``; ``submit(i, action)`` starts a step of env ``i`` and ``poll(timeout)`` returns the
+steps that have finished (waiting up to ``timeout`` for the first): per env, the step's result
+or the error that ended it, and the seconds it took. ``step_many({i: action})`` does both for
+several envs and waits for all of them.
 
 :class:`SubprocessPool` (the default for collection) runs each env in its own process, so the
 envs step in parallel and an env that crashes or hangs cannot take the run down: a worker that
@@ -15,6 +17,7 @@ its threads, which ``fork`` does not survive reliably.
 from __future__ import annotations
 
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +44,7 @@ class InProcessPool:
 
     def __init__(self, factories: Sequence[Callable[[], Any]]) -> None:
         self.envs = [factory() for factory in factories]
+        self._pending: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.envs)
@@ -48,15 +52,25 @@ class InProcessPool:
     def reset(self, index: int, seed: int | None, options: dict | None = None) -> tuple[str, dict]:
         return self.envs[index].reset(seed=seed, options=options)
 
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+    def submit(self, index: int, action: str) -> None:
+        self._pending[index] = action
+
+    def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
+        """Runs the submitted steps, one after the other, and returns them all."""
         outcomes = {}
-        for index, action in actions.items():
+        pending, self._pending = self._pending, {}
+        for index, action in pending.items():
             start = time.perf_counter()
             try:
                 outcomes[index] = (self.envs[index].step(action), None, time.perf_counter() - start)
             except Exception as exc:  # noqa: BLE001 - an env error ends its episode, not the run
                 outcomes[index] = (None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
         return outcomes
+
+    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+        for index, action in actions.items():
+            self.submit(index, action)
+        return self.poll()
 
     def close(self) -> None:
         for env in self.envs:
@@ -148,6 +162,8 @@ class SubprocessPool:
         self.step_timeout = step_timeout
         self.workers = [_Worker(self._context, f) for f in self.factories]
         self.restarts = 0
+        self._pending: dict[int, float] = {}  # worker -> when its step was sent
+        self._gone: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.workers)
@@ -165,21 +181,52 @@ class SubprocessPool:
             raise WorkerError(value)
         return value
 
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
-        """Send every step first (the envs work in parallel), then collect the answers."""
-        start = time.perf_counter()
-        sent = {index: self.workers[index].send("step", action) for index, action in actions.items()}
+    def submit(self, index: int, action: str) -> None:
+        """Send a step to worker ``index`` (it works while others do)."""
+        self._pending[index] = time.perf_counter()
+        if not self.workers[index].send("step", action):
+            self._gone.add(index)
+
+    def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
+        """The submitted steps that finished, waiting up to ``timeout`` seconds for the first
+        (None: until one finishes); a worker past ``step_timeout`` is killed and reported."""
         outcomes: dict[int, StepOutcome] = {}
-        for index in actions:
-            deadline = max(0.0, self.step_timeout - (time.perf_counter() - start))
-            if sent[index]:
-                status, value = self.workers[index].receive(deadline, self.step_timeout)
+        now = time.perf_counter()
+        for index in list(self._gone):
+            self._gone.discard(index)
+            outcomes[index] = self._lost(index, "the env worker is gone (restarted)", now)
+        if outcomes or not self._pending:
+            return outcomes
+        oldest = min(self._pending.values())
+        wait = max(0.0, oldest + self.step_timeout - now)
+        ready = mp_connection.wait([self.workers[i].conn for i in self._pending], timeout=wait if timeout is None else min(wait, timeout))
+        by_conn = {self.workers[i].conn: i for i in self._pending}
+        for conn in ready:
+            index = by_conn[conn]
+            status, value = self.workers[index].receive(0.0, self.step_timeout)
+            if status == "lost":
+                outcomes[index] = self._lost(index, value, time.perf_counter())
             else:
-                status, value = "lost", "the env worker is gone (restarted)"
-            elapsed = time.perf_counter() - start
-            outcomes[index] = (value, None, elapsed) if status == "ok" else (None, value, elapsed)
-            if status == "lost":  # died or hung: a fresh worker for the next episode
-                self._restart(index)
+                started = self._pending.pop(index)
+                outcomes[index] = (value, None, time.perf_counter() - started) if status == "ok" else (None, value, time.perf_counter() - started)
+        now = time.perf_counter()
+        for index, started in list(self._pending.items()):
+            if now - started >= self.step_timeout:
+                outcomes[index] = self._lost(index, f"the env worker did not answer within {self.step_timeout:g} s (killed and restarted)", now)
+        return outcomes
+
+    def _lost(self, index: int, why: str, now: float) -> StepOutcome:
+        started = self._pending.pop(index, now)
+        self._restart(index)
+        return None, why, now - started
+
+    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+        """Send every step first (the envs work in parallel), then wait for all the answers."""
+        for index, action in actions.items():
+            self.submit(index, action)
+        outcomes: dict[int, StepOutcome] = {}
+        while len(outcomes) < len(actions):
+            outcomes.update(self.poll())
         return outcomes
 
     def _restart(self, index: int) -> None:

@@ -1,8 +1,8 @@
 """An env pool of Ray actors, so environments can run on many machines (extra ``ray``).
 
 :class:`RayPool` has the interface of the other pools (:mod:`agentgym.rollout.pool`): each env
-lives in a Ray actor; ``step_many`` sends every step before waiting for any, so actors step in
-parallel wherever the cluster placed them. An actor whose process dies, or that does not answer
+lives in a Ray actor; steps are submitted without waiting, so actors step in parallel wherever
+the cluster placed them. An actor whose process dies, or that does not answer
 within ``step_timeout``, is killed and replaced, and the step is reported as an error (the
 collector ends that episode as truncated); an exception raised by the env itself is reported
 the same way, and the actor kept.
@@ -61,6 +61,7 @@ class RayPool:
         self._remote = self._ray.remote(num_cpus=cpus_per_env, max_restarts=0)(_EnvActor)
         self.actors = [self._remote.remote(f) for f in self.factories]
         self.restarts = 0
+        self._futures: dict[int, tuple[Any, float]] = {}  # actor -> (step future, when sent)
 
     def __len__(self) -> int:
         return len(self.actors)
@@ -75,15 +76,43 @@ class RayPool:
             raise WorkerError(value)
         return value
 
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
-        start = time.perf_counter()
-        futures = {index: self.actors[index].step.remote(action) for index, action in actions.items()}
+    def submit(self, index: int, action: str) -> None:
+        self._futures[index] = (self.actors[index].step.remote(action), time.perf_counter())
+
+    def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
+        """The submitted steps that finished, waiting up to ``timeout`` for the first (None:
+        until one finishes); an actor past ``step_timeout`` is replaced and reported."""
+        if not self._futures:
+            return {}
+        now = time.perf_counter()
+        oldest = min(started for _, started in self._futures.values())
+        wait = max(0.0, oldest + self.step_timeout - now)
+        refs = [ref for ref, _ in self._futures.values()]
+        ready, _ = self._ray.wait(refs, num_returns=1, timeout=wait if timeout is None else min(wait, timeout))
+        if ready:
+            ready, _ = self._ray.wait(refs, num_returns=len(refs), timeout=0)
+        done = set(ready)
         outcomes: dict[int, StepOutcome] = {}
-        for index, future in futures.items():
-            remaining = max(0.0, self.step_timeout - (time.perf_counter() - start))
-            status, value = self._wait(index, future, remaining)
-            elapsed = time.perf_counter() - start
-            outcomes[index] = (value, None, elapsed) if status == "ok" else (None, value, elapsed)
+        now = time.perf_counter()
+        for index, (ref, started) in list(self._futures.items()):
+            if ref in done:
+                del self._futures[index]
+                status, value = self._wait(index, ref, self.step_timeout)
+                elapsed = time.perf_counter() - started
+                outcomes[index] = (value, None, elapsed) if status == "ok" else (None, value, elapsed)
+            elif now - started >= self.step_timeout:
+                del self._futures[index]
+                self._replace(index)
+                outcomes[index] = (None, f"the env actor did not answer within {self.step_timeout:g} s (replaced)", now - started)
+        return outcomes
+
+    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+        """Send every step first (the actors work in parallel), then wait for all the answers."""
+        for index, action in actions.items():
+            self.submit(index, action)
+        outcomes: dict[int, StepOutcome] = {}
+        while len(outcomes) < len(actions):
+            outcomes.update(self.poll())
         return outcomes
 
     def _wait(self, index: int, future: Any, timeout: float) -> tuple[str, Any]:

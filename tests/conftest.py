@@ -20,3 +20,16 @@ def clean_registry():
 
 
 os.environ.setdefault("AGENTGYM_CACHE", tempfile.mkdtemp(prefix="agentgym-test-cache-"))
+
+
+@pytest.fixture(scope="module")
+def module_cache(tmp_path_factory):
+    """A cache root of the test module's own (so generation is observable), restored afterwards."""
+    root = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("AGENTGYM_CACHE")
+    os.environ["AGENTGYM_CACHE"] = str(root)
+    yield root
+    if previous is None:
+        os.environ.pop("AGENTGYM_CACHE")
+    else:
+        os.environ["AGENTGYM_CACHE"] = previous

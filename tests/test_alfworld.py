@@ -5,7 +5,6 @@ data loader, bad input."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -24,16 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """A cache of this module's own, so generation is observable."""
-    root = tmp_path_factory.mktemp("alfcache")
-    previous = os.environ.get("AGENTGYM_CACHE")
-    os.environ["AGENTGYM_CACHE"] = str(root)
-    yield root / "alfworld"
-    if previous is None:
-        os.environ.pop("AGENTGYM_CACHE")
-    else:
-        os.environ["AGENTGYM_CACHE"] = previous
+def cache(module_cache):
+    """This module's own cache of generated games."""
+    return module_cache / "alfworld"
 
 
 def template_pattern(task: str) -> re.Pattern:

@@ -21,16 +21,9 @@ SMALL = {"simple": {}, "cooking": {}, "coin": {}, "treasure": {}, "custom": {"wo
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """A cache of this module's own, so generation is observable."""
-    root = tmp_path_factory.mktemp("twcache")
-    previous = os.environ.get("AGENTGYM_CACHE")
-    os.environ["AGENTGYM_CACHE"] = str(root)
-    yield root / "textworld"
-    if previous is None:
-        os.environ.pop("AGENTGYM_CACHE")
-    else:
-        os.environ["AGENTGYM_CACHE"] = previous
+def cache(module_cache):
+    """This module's own cache of generated games."""
+    return module_cache / "textworld"
 
 
 @pytest.mark.parametrize("kind", list(SMALL))

@@ -4,12 +4,12 @@ with one policy batch per round (in-process, subprocess workers, or Ray actors).
 token-exactly (``context="concat"``, :mod:`agentgym.rollout.tokens`, for trainable policies)."""
 
 from agentgym.rollout.collector import CollectStats, EpisodeSpec, collect, group_specs
-from agentgym.rollout.pool import EnvFactory, InProcessPool, SubprocessPool, WorkerError
+from agentgym.rollout.pool import EnvFactory, EnvPool, InProcessPool, SubprocessPool, WorkerError
 from agentgym.rollout.ray_pool import RayPool
 from agentgym.rollout.recorder import EpisodeRecorder, RunSettings, turn_seed
 from agentgym.rollout.sequential import run_episode, run_episodes
 from agentgym.rollout.tokens import ChatTokens, ConcatContext, TemplateError, WindowContext, validate_episode
 
-__all__ = ["ChatTokens", "CollectStats", "ConcatContext", "EnvFactory", "EpisodeRecorder", "EpisodeSpec",
+__all__ = ["ChatTokens", "CollectStats", "ConcatContext", "EnvFactory", "EnvPool", "EpisodeRecorder", "EpisodeSpec",
            "InProcessPool", "RayPool", "RunSettings", "SubprocessPool", "TemplateError", "WindowContext", "WorkerError", "collect",
            "group_specs", "run_episode", "run_episodes", "turn_seed", "validate_episode"]

@@ -39,7 +39,26 @@ class EnvFactory:
         return agentgym.make(self.env_id, **self.kwargs)
 
 
-class InProcessPool:
+class EnvPool:
+    """What the pools share: ``step_many`` on top of their ``submit`` and ``poll``."""
+
+    def submit(self, index: int, action: str) -> None:
+        raise NotImplementedError
+
+    def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
+        raise NotImplementedError
+
+    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
+        """Send every step first (the envs work in parallel), then wait for all the answers."""
+        for index, action in actions.items():
+            self.submit(index, action)
+        outcomes: dict[int, StepOutcome] = {}
+        while len(outcomes) < len(actions):
+            outcomes.update(self.poll())
+        return outcomes
+
+
+class InProcessPool(EnvPool):
     """The envs in this process, stepped one after the other (no isolation; for small, safe envs)."""
 
     def __init__(self, factories: Sequence[Callable[[], Any]]) -> None:
@@ -66,11 +85,6 @@ class InProcessPool:
             except Exception as exc:  # noqa: BLE001 - an env error ends its episode, not the run
                 outcomes[index] = (None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
         return outcomes
-
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
-        for index, action in actions.items():
-            self.submit(index, action)
-        return self.poll()
 
     def close(self) -> None:
         for env in self.envs:
@@ -148,7 +162,7 @@ class _Worker:
         self.conn.close()
 
 
-class SubprocessPool:
+class SubprocessPool(EnvPool):
     """Each env in its own worker process; crashed or hung workers are restarted.
 
     Args:
@@ -219,15 +233,6 @@ class SubprocessPool:
         started = self._pending.pop(index, now)
         self._restart(index)
         return None, why, now - started
-
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
-        """Send every step first (the envs work in parallel), then wait for all the answers."""
-        for index, action in actions.items():
-            self.submit(index, action)
-        outcomes: dict[int, StepOutcome] = {}
-        while len(outcomes) < len(actions):
-            outcomes.update(self.poll())
-        return outcomes
 
     def _restart(self, index: int) -> None:
         worker = self.workers[index]

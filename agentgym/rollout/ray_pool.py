@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from agentgym.deps import require
-from agentgym.rollout.pool import StepOutcome, WorkerError
+from agentgym.rollout.pool import EnvPool, StepOutcome, WorkerError
 
 
 class _EnvActor:
@@ -43,7 +43,7 @@ class _EnvActor:
         self.env.close()
 
 
-class RayPool:
+class RayPool(EnvPool):
     """Each env in a Ray actor.
 
     Args:
@@ -104,15 +104,6 @@ class RayPool:
                 del self._futures[index]
                 self._replace(index)
                 outcomes[index] = (None, f"the env actor did not answer within {self.step_timeout:g} s (replaced)", now - started)
-        return outcomes
-
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
-        """Send every step first (the actors work in parallel), then wait for all the answers."""
-        for index, action in actions.items():
-            self.submit(index, action)
-        outcomes: dict[int, StepOutcome] = {}
-        while len(outcomes) < len(actions):
-            outcomes.update(self.poll())
         return outcomes
 
     def _wait(self, index: int, future: Any, timeout: float) -> tuple[str, Any]:

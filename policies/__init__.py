@@ -1,2 +1,2 @@
-"""Agents that act: scripted baselines now; transformers, vLLM and OpenAI-compatible policies
-implement the same :class:`agentgym.policy.Policy` protocol."""
+"""Agents that act: scripted baselines (random, expert), transformers models (``hf``), any
+OpenAI-compatible endpoint (``openai``), and small offline models for tests and demos."""

@@ -1,2 +1,2 @@
-"""Isolated command execution for SWE tasks: a Docker backend, offline base images, warm pools
-(DESIGN §2.8)."""
+"""Isolated command execution for SWE tasks (DESIGN §2.8): the Docker engine and its labels
+(``engine``), offline base images (``images``), the locked-down :class:`~sandbox.sandbox.Sandbox`."""

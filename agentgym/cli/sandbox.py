@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from agentgym.deps import load_attr
+
 sandbox_app = typer.Typer(help="The Docker sandbox: build the base image offline, remove leftovers.", no_args_is_help=True)
 
 
@@ -14,8 +16,7 @@ def build_base(
     mirror: str = typer.Option("", help="Debian mirror (default: the one the apt sources name)."),
 ) -> None:
     """Build the base image with debootstrap (no registry needed); the rootfs is cached."""
-    from sandbox.images import build_base_image
-
+    build_base_image = load_attr("sandbox.images:build_base_image")  # the core names implementations by string
     image = build_base_image(tag=tag, suite=suite, mirror=mirror or None)
     typer.echo(f"{tag} {image}")
 
@@ -23,6 +24,4 @@ def build_base(
 @sandbox_app.command("reap")
 def reap_command() -> None:
     """Remove the containers and volumes of agentgym processes that are gone."""
-    from sandbox.engine import reap
-
-    typer.echo(f"removed {reap()}")
+    typer.echo(f"removed {load_attr('sandbox.engine:reap')()}")

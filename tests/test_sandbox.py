@@ -115,3 +115,37 @@ def test_containers_of_a_killed_process_are_reaped(engine, image):
     child.wait()
     assert ours(engine) == before + 1  # SIGKILL skips every cleanup hook
     assert reap() >= 1 and ours(engine) == before
+
+
+def test_a_warm_pool_hands_out_fresh_sandboxes_fast_and_eight_run_at_once(engine, image):
+    import threading
+
+    from sandbox.pool import SandboxPool
+    from sandbox.sandbox import SandboxError
+
+    before = ours(engine)
+    with SandboxPool(size=8) as pool:
+        boxes = [pool.acquire() for _ in range(8)]
+        results = [None] * 8
+
+        def work(i):
+            boxes[i].write_file("mine.txt", str(i))
+            results[i] = boxes[i].exec("python3 -c 'import sys; print(open(\"mine.txt\").read())'; sleep 1")
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [r.stdout.strip() for r in results] == [str(i) for i in range(8)] and all(r.ok for r in results)
+        pool.release(boxes[0])
+        again = pool.acquire()
+        assert not again.exec("test -e mine.txt").ok  # a fresh sandbox, not a reused one
+        pool.release(again)
+        deadline = time.monotonic() + 120
+        while pool.ready() < 1 and time.monotonic() < deadline:  # the pool refills in the background
+            time.sleep(0.1)
+        assert pool.acquire(timeout=0).exec("true").ok  # a warm one is handed over without waiting
+        with pytest.raises(SandboxError, match="no sandbox became ready"):
+            pool.acquire(timeout=0)  # all eight are out
+    assert ours(engine) == before

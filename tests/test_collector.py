@@ -89,6 +89,30 @@ def test_with_batch_wait_fast_envs_do_not_wait_for_a_straggler():
     assert min(eager.batch_sizes[:10]) < 4 and eager.wall_s < lockstep.wall_s  # the fast ones run ahead
 
 
+class FailsOnce:
+    """The random policy, except that its third call raises (an API that gave up)."""
+
+    name = "fails-once"
+
+    def __init__(self):
+        self.calls, self.inner = 0, agentgym.make_policy("random")
+
+    def generate(self, requests):
+        self.calls += 1
+        if self.calls == 3:
+            raise agentgym.PolicyError("the endpoint gave up")
+        return self.inner.generate(requests)
+
+
+def test_a_failed_policy_batch_ends_its_episodes_and_collection_goes_on():
+    pool = InProcessPool([TOY] * 2)
+    episodes = list(collect(pool, FailsOnce(), [EpisodeSpec("toy/keys-v0", s) for s in range(4)]))
+    pool.close()
+    failed = [e for e in episodes if e.error]
+    assert len(episodes) == 4 and len(failed) == 2
+    assert all(e.error == "policy: PolicyError: the endpoint gave up" and e.num_turns == 2 and e.truncated for e in failed)
+
+
 def test_an_env_error_ends_its_episode_only():
     pool = InProcessPool([FailingFactory(fail_at=4, mode="raise"), FailingFactory(fail_at=99, mode="raise")])
     episodes = list(collect(pool, agentgym.make_policy("random"), [EpisodeSpec("count", s) for s in range(4)]))

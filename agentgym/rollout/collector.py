@@ -5,7 +5,8 @@ every env that waits for an action contributes its request to one ``policy.gener
 and their steps go to the pool at once (workers step in parallel, without waiting for each
 other); ``batch_wait_s`` says how long the next batch waits for envs still stepping. A finished episode is yielded at once (stream it into a ``TrajectoryWriter``) and
 its env starts the next spec. A reset or step that fails — the env raised, its worker crashed
-or hung — ends that episode as truncated with ``error`` set, and collection goes on.
+or hung — ends that episode as truncated with ``error`` set, and collection goes on; so does a
+``generate`` call that raises (an API that gave up), for every episode of its batch.
 
 Groups for group-based advantages (GRPO, RLOO, GiGPO): :func:`group_specs` makes G specs per
 task seed with one ``group_id`` and distinct sampling seeds, so the G episodes play the same
@@ -97,7 +98,16 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
             if waiting:
                 requests = [active[i].request() for i in waiting]
                 start = time.perf_counter()
-                generations = policy.generate(requests)
+                try:
+                    generations = policy.generate(requests)
+                except Exception as exc:  # noqa: BLE001 - a failed batch ends its episodes, not the run
+                    stats.policy_s += time.perf_counter() - start
+                    stats.errors += len(waiting)
+                    for index in waiting:
+                        active[index].abort(f"policy: {type(exc).__name__}: {exc}")
+                        stats.episodes += 1
+                        yield active.pop(index).finish()
+                    continue
                 policy_seconds = time.perf_counter() - start
                 stats.policy_s += policy_seconds
                 stats.rounds += 1

@@ -113,6 +113,12 @@ class EpisodeRecorder:
         self._end(truncated=True)
         return self.finish()
 
+    def abort(self, error: str) -> None:
+        """End the episode now, truncated with ``error`` (e.g. the policy failed on its request)."""
+        self._pending = None
+        self.episode.error = error
+        self._end(truncated=True)
+
     def request(self) -> Request:
         """The policy's next request (the conversation, or the exact token prompt)."""
         episode = self.episode

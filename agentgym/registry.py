@@ -72,6 +72,8 @@ class EnvSpec:
             Gymnasium's checker as well as agentgym's).
         check_kwargs: constructor arguments for the test-suite's contract check (small tasks);
             None when the env needs user input to be made (its family's tests check it).
+        multiline_actions: the env's actions are code or patches, whose whitespace and length
+            matter: :func:`make` does not apply ``NormalizeAction``.
         additional_wrappers: always empty; present because Gymnasium's wrappers read
             ``env.spec.additional_wrappers``.
     """
@@ -85,6 +87,7 @@ class EnvSpec:
     description: str = ""
     nondeterministic: bool = False
     check_kwargs: dict[str, Any] | None = field(default_factory=dict)
+    multiline_actions: bool = False
     additional_wrappers: tuple = ()
 
     def __post_init__(self) -> None:
@@ -206,7 +209,8 @@ def register(env_id: str, entry_point: str | Callable[..., gymnasium.Env], **spe
         env_id: the id users will ``make``.
         entry_point: ``"module:Class"`` (imported lazily) or the class / factory itself.
         **spec_fields: :class:`EnvSpec` fields: ``kwargs``, ``max_episode_steps``,
-            ``requires``, ``extra``, ``description``, ``nondeterministic``, ``check_kwargs``.
+            ``requires``, ``extra``, ``description``, ``nondeterministic``, ``check_kwargs``,
+            ``multiline_actions``.
     """
     return registry.register(env_id, entry_point, **spec_fields)
 
@@ -232,7 +236,8 @@ def make(
     """Create a registered env with the standard wrappers.
 
     The stack, innermost first: the env, :class:`~agentgym.wrappers.NormalizeAction` (strip,
-    collapse whitespace, cap at ``max_action_length``; None disables it),
+    collapse whitespace, cap at ``max_action_length``; None disables it, and so does a spec with
+    ``multiline_actions``),
     :class:`~agentgym.wrappers.TimeLimit` (``max_episode_steps``, else the spec's; none if
     both are None) and, when ``action_format`` is given, :class:`~agentgym.wrappers.ExtractAction`
     (the env then takes raw model output).
@@ -262,7 +267,7 @@ def make(
     made_spec.max_episode_steps = limit
     env.unwrapped.spec = made_spec
     try:
-        if max_action_length is not None:
+        if max_action_length is not None and not env_spec.multiline_actions:
             env = wrappers.NormalizeAction(env, max_action_length)
         if limit is not None:
             env = wrappers.TimeLimit(env, limit)

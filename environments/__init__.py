@@ -85,6 +85,23 @@ def register_envs() -> None:
             check_kwargs={"max_steps": 300},
         )
     register(
+        "swe/local-v0",
+        entry_point="environments.swe.env:SWEEnv",
+        requires=("docker",),
+        extra="swe",
+        description="fix a bug in a small bundled Python repository, in a Docker sandbox; hidden tests judge",
+        multiline_actions=True,
+    )
+    register(
+        "swe/tasks-v0",
+        entry_point="environments.swe.env:SWEEnv",
+        requires=("docker",),
+        extra="swe",
+        description="SWE-bench-style tasks from a JSONL or datasets file (tasks=PATH), in a Docker sandbox",
+        check_kwargs=None,
+        multiline_actions=True,
+    )
+    register(
         "toy/keys-v0",
         entry_point="environments.toy.env:KeysEnv",
         max_episode_steps=50,

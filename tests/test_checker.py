@@ -14,7 +14,8 @@ from agentgym.info import info_problems
 
 
 # A JVM per ScienceWorld check (~7 s an id); TextWorld and ALFWorld generate several games per check.
-FAMILY_MARKS = {"scienceworld": [pytest.mark.java, pytest.mark.slow], "textworld": [pytest.mark.slow], "alfworld": [pytest.mark.slow]}
+FAMILY_MARKS = {"scienceworld": [pytest.mark.java, pytest.mark.slow], "textworld": [pytest.mark.slow], "alfworld": [pytest.mark.slow],
+                "swe": [pytest.mark.docker, pytest.mark.slow]}
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,13 @@ def test_every_registered_env_passes(env_id):
         pytest.skip(f"{env_id} needs {env_spec.missing_dependencies} (pip install 'agentgym[{env_spec.extra}]')")
     if env_spec.check_kwargs is None:
         pytest.skip(f"{env_id} needs user input to be made; its family's tests check it")
+    if env_id.startswith("swe/"):
+        from sandbox.engine import EngineUnavailable, client
+
+        try:
+            client()
+        except EngineUnavailable as exc:
+            pytest.skip(str(exc))
     agentgym.check_env(agentgym.make(env_id, **env_spec.check_kwargs))  # Gymnasium's checker runs on .unwrapped
 
 

@@ -33,3 +33,16 @@ def module_cache(tmp_path_factory):
         os.environ.pop("AGENTGYM_CACHE")
     else:
         os.environ["AGENTGYM_CACHE"] = previous
+
+
+
+@pytest.fixture(scope="module")
+def docker_engine():
+    """The docker SDK client; the test skips, saying why, when no engine answers."""
+    pytest.importorskip("docker")
+    from sandbox.engine import EngineUnavailable, client
+
+    try:
+        return client()
+    except EngineUnavailable as exc:
+        pytest.skip(str(exc))

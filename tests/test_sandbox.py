@@ -13,17 +13,14 @@ import pytest
 
 pytest.importorskip("docker")
 
-from sandbox.engine import LABEL, EngineUnavailable, client, reap  # noqa: E402
+from sandbox.engine import LABEL, reap  # noqa: E402
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def engine():
-    try:
-        return client()
-    except EngineUnavailable as exc:
-        pytest.skip(str(exc))
+def engine(docker_engine):
+    return docker_engine
 
 
 @pytest.fixture(scope="module")

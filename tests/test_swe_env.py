@@ -9,17 +9,12 @@ import pytest
 pytest.importorskip("docker")
 
 import agentgym  # noqa: E402
-from sandbox.engine import EngineUnavailable, client  # noqa: E402
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def env():
-    try:
-        client()
-    except EngineUnavailable as exc:
-        pytest.skip(str(exc))
+def env(docker_engine):
     swe = agentgym.make("swe/local-v0")
     yield swe
     swe.close()

@@ -9,17 +9,12 @@ pytest.importorskip("docker")
 
 from environments.swe.toolbox import run_tool  # noqa: E402
 from environments.swe.tools import parse_tool_call  # noqa: E402
-from sandbox.engine import EngineUnavailable, client  # noqa: E402
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def box():
-    try:
-        client()
-    except EngineUnavailable as exc:
-        pytest.skip(str(exc))
+def box(docker_engine):
     from sandbox.images import build_base_image
     from sandbox.sandbox import Sandbox
 

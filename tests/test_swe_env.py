@@ -1,6 +1,7 @@
 """The SWE environment on a real Docker engine: the gold patch resolves every bundled task, an
 empty or wrong submission does not (and says which tests fail), no network inside, a killed
-container ends the episode and the next reset works, running out of steps is judged."""
+container ends the episode and the next reset works, running out of steps is judged, and a
+task from a JSONL file builds its repository with setup commands."""
 
 from __future__ import annotations
 
@@ -81,3 +82,24 @@ def test_a_killed_container_truncates_the_episode_and_the_next_reset_works(env):
     assert env.step("```bash\nls\n```")[4]["tool_ok"]
     with pytest.raises(ValueError, match="unknown SWE task"):
         env.reset(seed=0, options={"task": "nope"})
+
+
+def test_tasks_from_a_jsonl_file_set_up_their_repository_with_commands(docker_engine, tmp_path):
+    import json
+
+    test_patch = ("diff --git a/tests/test_calc.py b/tests/test_calc.py\nnew file mode 100644\n--- /dev/null\n"
+                  "+++ b/tests/test_calc.py\n@@ -0,0 +1,5 @@\n+from calc import add\n+\n+\n+def test_add():\n"
+                  "+    assert add(2, 3) == 5\n")
+    record = {"instance_id": "local__calc-1", "repo": "local/calc", "problem_statement": "add() subtracts",
+              "test_patch": test_patch, "FAIL_TO_PASS": ["tests/test_calc.py::test_add"], "PASS_TO_PASS": [],
+              "setup": ["printf 'def add(a, b):\\n    return a - b\\n' > calc.py", "mkdir -p tests"]}
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    env = agentgym.make("swe/tasks-v0", tasks=str(path))
+    obs, info = env.reset(seed=0)
+    assert "add() subtracts" in obs and info["task_id"] == "swe/local__calc-1"
+    fix = "```edit calc.py\n<<<<<<< SEARCH\nreturn a - b\n=======\nreturn a + b\n>>>>>>> REPLACE\n```"
+    assert env.step(fix)[4]["modified"]
+    obs, reward, terminated, _, info = env.step("```submit\n```")
+    assert reward == 1.0 and info["outcome"] == "passing_patch" and "+    return a + b" in info["patch"]
+    env.close()

@@ -190,6 +190,13 @@ class Sandbox:
         """Make the current workspace the state :meth:`diff` compares against."""
         self.exec(f"{_GIT} add -A && {_GIT} commit -q --allow-empty -m start", timeout=120)
 
+    def state(self) -> str:
+        """A fingerprint of the workspace's changes since its start (equal fingerprints: no change)."""
+        result = self.exec(f"{_GIT} add -A && {_GIT} diff --cached --binary HEAD | md5sum", timeout=120)
+        if not result.ok:
+            raise SandboxError(f"state failed: {result.stderr.strip()}")
+        return result.stdout.split()[0]
+
     def diff(self) -> str:
         """A unified diff (git format, new files included) of the workspace against its start."""
         result = self.exec(f"{_GIT} add -A && {_GIT} diff --cached --binary HEAD", timeout=120)

@@ -38,7 +38,7 @@ def test_the_gold_patch_resolves_every_bundled_task(env, name):
     obs, info = env.reset(seed=0, options={"task": name})
     assert task.problem_statement in obs and info["task_id"] == f"swe/{name}"
     _, _, _, _, info = apply_patch(env, task.patch)
-    assert info["tool_ok"], info
+    assert info["tool_ok"] and info["modified"] and info["modified_repo"], info
     obs, reward, terminated, truncated, info = env.step("```submit\n```")
     assert reward == 1.0 and terminated and info["outcome"] == "passing_patch" and info["won"]
     assert set(info["rubric"].values()) == {1.0} and info["completed"] and info["resolved"]
@@ -48,7 +48,7 @@ def test_the_gold_patch_resolves_every_bundled_task(env, name):
 def test_empty_and_wrong_submissions_score_zero_and_name_the_failing_tests(env):
     env.reset(seed=0, options={"task": "agentgym__calendar-utils-1"})
     obs, reward, terminated, _, info = env.step('{"name": "submit", "arguments": {}}')
-    assert reward == 0.0 and terminated and info["outcome"] == "empty_patch" and not info["resolved"]
+    assert reward == 0.0 and terminated and info["outcome"] == "empty_patch" and not info["resolved"] and not info["modified_repo"]
     env.reset(seed=0, options={"task": "agentgym__calendar-utils-1"})
     edit = "```edit calendar_utils/__init__.py\n<<<<<<< SEARCH\n/ 7\n=======\n// 7\n>>>>>>> REPLACE\n```"
     _, _, _, _, info = env.step(edit)

@@ -31,7 +31,9 @@ def run(box, text):
 
 def test_bash_view_edit_create(box):
     out = run(box, "```bash\necho hi; echo oops >&2; exit 3\n```")
-    assert not out.ok and out.observation == "hi\noops\n[exit code 3]"
+    assert not out.ok and not out.modified and out.observation == "hi\noops\n[exit code 3]"
+    assert run(box, "```bash\necho '# note' >> pkg/dates.py\n```").modified
+    assert run(box, "```bash\nsed -i '$ d' pkg/dates.py\n```").modified  # back to the start: still a change of state
     view = run(box, "```view pkg/dates.py\n```")
     assert view.ok and "     2      return days / 7" in view.observation and "[lines 1-400 of 2]" in view.observation
     edit = run(box, "```edit pkg/dates.py\n<<<<<<< SEARCH\nreturn days / 7\n=======\nreturn days // 7\n>>>>>>> REPLACE\n```")

@@ -22,7 +22,8 @@ COMMAND_TIMEOUT = 120.0
 
 @dataclass(frozen=True)
 class ToolResult:
-    """What the agent reads, and the step signals: the call worked, the workspace changed."""
+    """What the agent reads, and the step signals: the call worked, the workspace changed (for
+    ``bash``: its diff against the start is not what it was before the command)."""
 
     observation: str
     ok: bool
@@ -32,6 +33,7 @@ class ToolResult:
 def run_tool(sandbox, call: ToolCall, timeout: float = COMMAND_TIMEOUT) -> ToolResult:
     """Run ``call`` (not ``submit``: the environment handles it) in ``sandbox``."""
     if call.name == "bash":
+        before = sandbox.state()
         result = sandbox.exec(call.arguments["command"], timeout=timeout)
         parts = [result.stdout]
         if result.stderr:
@@ -41,7 +43,7 @@ def run_tool(sandbox, call: ToolCall, timeout: float = COMMAND_TIMEOUT) -> ToolR
         if result.timed_out:
             parts.append(f"[the command was stopped after {timeout:g} s]")
         parts.append(f"[exit code {result.exit_code}]")
-        return ToolResult("\n".join(p.rstrip("\n") for p in parts if p), result.ok)
+        return ToolResult("\n".join(p.rstrip("\n") for p in parts if p), result.ok, modified=sandbox.state() != before)
     path = _inside(sandbox, call.arguments["path"])
     if isinstance(path, ToolResult):
         return path

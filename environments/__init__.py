@@ -40,6 +40,12 @@ ALFWORLD_TASKS = {
 }
 
 
+SWE_IDS = {
+    "local": ("fix a bug in a small bundled Python repository, in a Docker sandbox; hidden tests judge", {}),
+    "tasks": ("SWE-bench-style tasks from a JSONL or datasets file (tasks=PATH), in a Docker sandbox", None),
+}
+
+
 def register_envs() -> None:
     """Register the built-in families (the registry calls this on first use)."""
     for task, description in ALFWORLD_TASKS.items():
@@ -84,23 +90,16 @@ def register_envs() -> None:
             description=description,
             check_kwargs={"max_steps": 300},
         )
-    register(
-        "swe/local-v0",
-        entry_point="environments.swe.env:SWEEnv",
-        requires=("docker",),
-        extra="swe",
-        description="fix a bug in a small bundled Python repository, in a Docker sandbox; hidden tests judge",
-        multiline_actions=True,
-    )
-    register(
-        "swe/tasks-v0",
-        entry_point="environments.swe.env:SWEEnv",
-        requires=("docker",),
-        extra="swe",
-        description="SWE-bench-style tasks from a JSONL or datasets file (tasks=PATH), in a Docker sandbox",
-        check_kwargs=None,
-        multiline_actions=True,
-    )
+    for name, (description, check_kwargs) in SWE_IDS.items():
+        register(
+            f"swe/{name}-v0",
+            entry_point="environments.swe.env:SWEEnv",
+            requires=("docker",),
+            extra="swe",
+            description=description,
+            check_kwargs=check_kwargs,
+            multiline_actions=True,  # tool calls carry code: make() keeps their whitespace
+        )
     register(
         "toy/keys-v0",
         entry_point="environments.toy.env:KeysEnv",

@@ -3,8 +3,7 @@
 A pool holds N envs made by picklable factories (:class:`EnvFactory`). ``reset(i, ...)`` resets
 env ``i``; ``submit(i, action)`` starts a step of env ``i`` and ``poll(timeout)`` returns the
 steps that have finished (waiting up to ``timeout`` for the first): per env, the step's result
-or the error that ended it, and the seconds it took. ``step_many({i: action})`` does both for
-several envs and waits for all of them.
+or the error that ended it, and the seconds it took. Pools are context managers.
 
 :class:`SubprocessPool` (the default for collection) runs each env in its own process, so the
 envs step in parallel and an env that crashes or hangs cannot take the run down: a worker that
@@ -40,7 +39,13 @@ class EnvFactory:
 
 
 class EnvPool:
-    """What the pools share: ``step_many`` on top of their ``submit`` and ``poll``."""
+    """The interface of the pools (see the module docstring)."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def reset(self, index: int, seed: int | None, options: dict | None = None) -> tuple[str, dict]:
+        raise NotImplementedError
 
     def submit(self, index: int, action: str) -> None:
         raise NotImplementedError
@@ -48,14 +53,14 @@ class EnvPool:
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
         raise NotImplementedError
 
-    def step_many(self, actions: dict[int, str]) -> dict[int, StepOutcome]:
-        """Send every step first (the envs work in parallel), then wait for all the answers."""
-        for index, action in actions.items():
-            self.submit(index, action)
-        outcomes: dict[int, StepOutcome] = {}
-        while len(outcomes) < len(actions):
-            outcomes.update(self.poll())
-        return outcomes
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> EnvPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class InProcessPool(EnvPool):
@@ -246,9 +251,3 @@ class SubprocessPool(EnvPool):
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
-
-    def __enter__(self) -> SubprocessPool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

@@ -133,9 +133,3 @@ class RayPool(EnvPool):
                 pass
             self._ray.kill(actor, no_restart=True)
         self.actors = []
-
-    def __enter__(self) -> RayPool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

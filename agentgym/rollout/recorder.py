@@ -82,9 +82,10 @@ class EpisodeRecorder:
         self.run_id, self.group_id = run_id, group_id
         self.tokens: ConcatContext | WindowContext | None = None
         if settings.context == "concat":
-            self.tokens = ConcatContext(ChatTokens(policy.tokenizer, settings.system_prompt))
+            self.tokens = ConcatContext(chat=ChatTokens(policy.tokenizer, settings.system_prompt))
         elif settings.context == "window":
-            self.tokens = WindowContext(policy.tokenizer, settings.window_turns, settings.system_prompt)
+            self.tokens = WindowContext(tokenizer=policy.tokenizer, window_turns=settings.window_turns,
+                                        system_prompt=settings.system_prompt)
         self.episode: Episode | None = None
         self.done = False
         self.info: dict[str, Any] = {}
@@ -109,8 +110,7 @@ class EpisodeRecorder:
     def failed_start(self, error: str) -> Episode:
         """The record of an episode whose reset failed: no turns, truncated, ``error`` set."""
         self.begin("", {})
-        self.episode.error = error
-        self._end(truncated=True)
+        self.abort(error)
         return self.finish()
 
     def abort(self, error: str) -> None:
@@ -122,11 +122,11 @@ class EpisodeRecorder:
     def request(self) -> Request:
         """The policy's next request (the conversation, or the exact token prompt)."""
         episode = self.episode
-        messages = chat_messages(episode.first_observation, ((t.raw_output, t.observation) for t in episode.turns),
-                                 system_prompt=self.settings.system_prompt)
+        exchanges = [(t.raw_output, t.observation) for t in episode.turns]
+        messages = chat_messages(episode.first_observation, exchanges, system_prompt=self.settings.system_prompt)
         sampling = dataclasses.replace(self.settings.sampling, seed=turn_seed(self.sampling_seed, episode.num_turns))
         if isinstance(self.tokens, WindowContext):
-            self._prompt_ids = self.tokens.prompt(episode.first_observation, [(t.raw_output, t.observation) for t in episode.turns])
+            self._prompt_ids = self.tokens.prompt(episode.first_observation, exchanges)
         return Request(messages=messages, info=self.info, prompt_token_ids=self._prompt_ids, sampling=sampling)
 
     def act(self, generation: Generation, policy_seconds: float) -> str:

@@ -82,13 +82,29 @@ class ChatTokens:
 
 
 @dataclass
-class ConcatContext:
-    """The growing token sequence of one episode in ``concat`` mode."""
+class TokenSequence:
+    """Token ids with their loss mask and log-probs, appended to together."""
 
-    chat: ChatTokens
     token_ids: list[int] = field(default_factory=list)
     loss_mask: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
+
+    def _append(self, ids: list[int], mask: int = 0, logprobs: list[float] | None = None) -> tuple[int, int]:
+        """Append ``ids`` (log-probs 0.0 unless given); returns their span ``(start, end)``."""
+        if logprobs is not None and len(logprobs) != len(ids):
+            raise ValueError("a generation needs one log-prob per token")
+        start = len(self.token_ids)
+        self.token_ids.extend(int(i) for i in ids)
+        self.loss_mask.extend([mask] * len(ids))
+        self.logprobs.extend([float(x) for x in logprobs] if logprobs is not None else [0.0] * len(ids))
+        return start, len(self.token_ids)
+
+
+@dataclass
+class ConcatContext(TokenSequence):
+    """The growing token sequence of one episode in ``concat`` mode."""
+
+    chat: ChatTokens | None = None
 
     def start(self, observation: str) -> list[int]:
         """Begin with the first observation; returns the prompt for the first generation."""
@@ -97,11 +113,7 @@ class ConcatContext:
 
     def add_generation(self, token_ids: list[int], logprobs: list[float] | None) -> tuple[int, int]:
         """Append the sampled tokens as they are; returns their span ``(start, end)``."""
-        if logprobs is not None and len(logprobs) != len(token_ids):
-            raise ValueError("a generation needs one log-prob per token")
-        start = len(self.token_ids)
-        self._append(token_ids, mask=1, logprobs=logprobs)
-        return start, len(self.token_ids)
+        return self._append(token_ids, mask=1, logprobs=logprobs)
 
     def add_observation(self, generated_ids: list[int], observation: str) -> list[int]:
         """Append the environment's answer; returns the prompt for the next generation."""
@@ -109,48 +121,33 @@ class ConcatContext:
         self._append(self.chat.encode(self.chat.observation_text(generated, observation)))
         return list(self.token_ids)
 
-    def _append(self, ids: list[int], mask: int = 0, logprobs: list[float] | None = None) -> None:
-        self.token_ids.extend(int(i) for i in ids)
-        self.loss_mask.extend([mask] * len(ids))
-        self.logprobs.extend([float(x) for x in logprobs] if logprobs is not None else [0.0] * len(ids))
-
 
 @dataclass
-class WindowContext:
+class WindowContext(TokenSequence):
     """The samples of one episode in ``window`` mode (one per turn)."""
 
-    tokenizer: Any
-    window_turns: int
+    tokenizer: Any = None
+    window_turns: int = 4
     system_prompt: str | None = None
-    token_ids: list[int] = field(default_factory=list)
-    loss_mask: list[int] = field(default_factory=list)
-    logprobs: list[float] = field(default_factory=list)
 
     def prompt(self, first_observation: str, exchanges: list[tuple[str, str]]) -> list[int]:
         """The prompt of the next sample: the task and the last ``window_turns`` exchanges."""
-        return self.chat_text_ids(window_messages(first_observation, exchanges, self.window_turns, self.system_prompt))
-
-    def chat_text_ids(self, messages: list[dict[str, str]]) -> list[int]:
-        text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        text = window_prompt_text(self.tokenizer, first_observation, exchanges, self.window_turns, self.system_prompt)
         return list(self.tokenizer.encode(text, add_special_tokens=False))
 
     def add_sample(self, prompt_ids: list[int], token_ids: list[int], logprobs: list[float] | None) -> tuple[int, int]:
         """Append one sample (prompt, then generation); returns the generation's span."""
-        self.token_ids.extend(prompt_ids)
-        self.loss_mask.extend([0] * len(prompt_ids))
-        self.logprobs.extend([0.0] * len(prompt_ids))
-        start = len(self.token_ids)
-        self.token_ids.extend(int(i) for i in token_ids)
-        self.loss_mask.extend([1] * len(token_ids))
-        self.logprobs.extend([float(x) for x in logprobs] if logprobs is not None else [0.0] * len(token_ids))
-        return start, len(self.token_ids)
+        self._append(prompt_ids)
+        return self._append(token_ids, mask=1, logprobs=logprobs)
 
 
-def window_messages(first_observation: str, exchanges: list[tuple[str, str]], window_turns: int,
-                    system_prompt: str | None = None) -> list[dict[str, str]]:
-    """The chat of a ``window`` sample: system?, the task, then the last ``window_turns`` exchanges."""
+def window_prompt_text(tokenizer: Any, first_observation: str, exchanges: list[tuple[str, str]], window_turns: int,
+                       system_prompt: str | None = None) -> str:
+    """The template's text of a ``window`` prompt: system?, the task, the last ``window_turns``
+    exchanges, the generation prompt."""
     recent = exchanges[-window_turns:] if window_turns > 0 else []
-    return chat_messages(first_observation, recent, system_prompt=system_prompt)
+    messages = chat_messages(first_observation, recent, system_prompt=system_prompt)
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
 
 def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = None,
@@ -161,8 +158,8 @@ def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = N
     follow each other and the loss mask is 1 exactly on them (log-probs 0 elsewhere); each
     generated span decodes to the turn's raw output; the tokens before the first span decode to
     the template's first prompt, and the tokens between spans to the template's text for the
-    previous turn's observation (``window``: to the template's rendering of that turn's window). With ``policy`` (an ``HFPolicy``), the stored log-probs must
-    equal the policy's log-probs of the stored sequence (``atol``): the tokens are the ones it
+    previous turn's observation (``window``: to the template's rendering of that turn's window).
+    With ``policy`` (an ``HFPolicy``), the stored log-probs must equal the policy's log-probs of the stored sequence (``atol``): the tokens are the ones it
     sampled, in the context it sampled them in.
     """
     ids, mask, logprobs = episode.token_ids, episode.loss_mask, episode.logprobs
@@ -189,8 +186,8 @@ def validate_episode(episode: Any, tokenizer: Any, system_prompt: str | None = N
     for k, (turn, (start, end)) in enumerate(zip(episode.turns, spans)):
         if window:
             exchanges = [(t.raw_output, t.observation) for t in episode.turns[:k]]
-            messages = window_messages(episode.first_observation, exchanges, episode.metadata["window_turns"], system_prompt)
-            want = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+            want = window_prompt_text(tokenizer, episode.first_observation, exchanges, episode.metadata["window_turns"],
+                                      system_prompt)
         elif k == 0:
             want = chat.first_prompt_text(episode.first_observation)
         else:

@@ -32,7 +32,7 @@ from agentgym.cache import cached_build, content_key
 from agentgym.env import StepResult, TextEnv
 from agentgym.task_space import Choice, TaskSpace
 from environments.alfworld.engine import AlfredEngine, normalize_command
-from environments.alfworld.expert import Goal, expert_command, rubric
+from environments.alfworld.expert import Goal, World, expert_command, rubric
 from environments.alfworld.generator import GAME_FILE, GENERATOR_VERSION, TASK_TYPES, generate, write_game
 
 SPLIT_BASE = {"train": 0, "valid": 1_000_000, "test": 2_000_000}
@@ -139,10 +139,10 @@ class AlfWorldEnv(TextEnv):
     def _info(self, action_valid: bool) -> dict[str, Any]:
         state, goal = self._state, self._goal
         won = bool(state["won"])
-        facts = [(f.name, *(v.name for v in f.arguments)) for f in state["_facts"]]
+        world = World((f.name, *(v.name for v in f.arguments)) for f in state["_facts"])
         expert = None
         if not won and goal is not None and self.expert == "handcoded":
-            expert = expert_command(facts, self._engine.names(), goal)
+            expert = expert_command(world, self._engine.names(), goal)
         elif not won and self.expert == "planner":
             plan = self._engine.plan()
             expert = plan[0] if plan else None
@@ -155,7 +155,7 @@ class AlfWorldEnv(TextEnv):
             "won": won,
             "lost": False,
             "expert_action": expert,
-            "rubric": rubric(facts, goal, won) if goal is not None else {},
+            "rubric": rubric(world, goal, won) if goal is not None else {},
         }
 
 

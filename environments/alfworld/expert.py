@@ -11,7 +11,8 @@ planner, and follows the fixed recipe of each of the six task types, so it costs
 * examine: fetch the target object and turn on the lamp while standing at it.
 
 It recomputes its command from the current facts every step, so it recovers from any detour.
-Facts are ``(predicate, arg, ...)`` tuples of lower-case PDDL names.
+Both the expert and the rubric read a :class:`World`, built once per state from facts, which
+are ``(predicate, arg, ...)`` tuples of PDDL names.
 """
 
 from __future__ import annotations
@@ -91,9 +92,8 @@ def placed(world: World, goal: Goal) -> dict[str, list[str]]:
     return result
 
 
-def expert_command(facts: Iterable[Fact], names: dict[str, str], goal: Goal) -> str | None:
-    """The expert's next command, or None when the goal holds or nothing can be done."""
-    world = World(facts)
+def expert_command(world: World, names: dict[str, str], goal: Goal) -> str | None:
+    """The expert's next command in ``world``, or None when the goal holds or nothing can be done."""
     name = names.get
     if goal.task == "examine":
         return _examine(world, goal, name)
@@ -169,9 +169,8 @@ def _put_down(world: World, obj: str, name) -> str | None:
     return _deliver(world, obj, target, name)
 
 
-def rubric(facts: Iterable[Fact], goal: Goal, won: bool) -> dict[str, float]:
+def rubric(world: World, goal: Goal, won: bool) -> dict[str, float]:
     """Subgoal status in [0, 1]: have the object, change its state (where asked), finish."""
-    world = World(facts)
     obj = goal.obj.lower()
     held_target = world.held is not None and world.type.get(world.held) == _type(goal.obj)
     if goal.task == "examine":

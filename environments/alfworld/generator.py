@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from agentgym.deps import require
-from environments.alfworld.engine import AlfredEngine
+from environments.alfworld.engine import AlfredEngine, display_names
 from environments.alfworld.scenes import Scene, affordances, can_hold, constants, load_scenes
 
 GENERATOR_VERSION = 1
@@ -74,6 +74,7 @@ class Game:
     pddl_problem: str
     pddl_params: dict[str, Any]
     planning_problem: str = ""  # the problem without distractors (not saved)
+    names: dict[str, str] = field(default_factory=dict)  # entity id -> display name in the full game (not saved)
     walkthrough: list[str] = field(default_factory=list)
 
     def to_json(self, domain: str, grammar: str, problem: str | None = None) -> dict[str, Any]:
@@ -134,12 +135,10 @@ def solve(game: Game, domain: str, grammar: str, engine: AlfredEngine) -> list[s
     """The planner's plan for ``game`` (as commands) if playing it in the full game wins, else None.
 
     Fast Downward plans on the game without its distractors (they only widen its search: a
-    kitchen took up to minutes with them, seconds without); the plan is then played in the full
-    game, so the check is exact.
+    kitchen took up to minutes with them, seconds without), its entities named as in the full
+    game; the plan is then played in the full game, so the check is exact.
     """
-    engine.load(game.to_json(domain, grammar))
-    names = engine.names()
-    engine.load(game.to_json(domain, grammar, game.planning_problem), names=names)
+    engine.load(game.to_json(domain, grammar, game.planning_problem), names=game.names)
     engine.reset()
     plan = engine.plan()
     engine.load(game.to_json(domain, grammar))
@@ -165,8 +164,10 @@ def _draw(task: str, rng: np.random.Generator, scenes: list[Scene]) -> Game:
     goal_pddl = entry["pddl"].format(obj=obj, recep=recep, toggle=toggle, mrecep="").replace("#", "-")
     name = f"agentgym_{task.replace('-', '_')}_{scene.floor_plan}"
     relevant = _relevant(layout, {obj, toggle} - {None}, {recep, TOOLS.get(task, (None,))[0]} - {None})
+    numbered = [*layout.objects, *layout.receptacles, *layout.locations.values(), "loc_bar_00"]
     return Game(task, scene.floor_plan, goal, _problem(name, layout, goal_pddl), params,
-                planning_problem=_problem(name, relevant, goal_pddl))
+                planning_problem=_problem(name, relevant, goal_pddl),
+                names=display_names([entity.lower() for entity in numbered]))  # as the engine names the full game
 
 
 def _targets(task: str, scene: Scene) -> list[tuple[str, str | None, str | None]]:

@@ -150,12 +150,16 @@ class _Worker:
                 return "lost", f"the env worker did not answer within {limit:g} s (killed and restarted)"
             return self.conn.recv()
         except (EOFError, OSError):
-            self.process.join(1.0)
-            return "lost", f"the env worker died (exit code {self.process.exitcode}; restarted)"
+            return "lost", self.death_note()
+
+    def death_note(self) -> str:
+        """Why the worker's pipe broke, with its exit code (it is restarted after this)."""
+        self.process.join(1.0)
+        return f"the env worker died (exit code {self.process.exitcode}; restarted)"
 
     def ask(self, command: str, payload: Any, timeout: float) -> tuple[str, Any]:
         if not self.send(command, payload):
-            return "lost", "the env worker is gone (restarted)"
+            return "lost", self.death_note()
         return self.receive(timeout, timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -213,7 +217,7 @@ class SubprocessPool(EnvPool):
         now = time.perf_counter()
         for index in list(self._gone):
             self._gone.discard(index)
-            outcomes[index] = self._lost(index, "the env worker is gone (restarted)", now)
+            outcomes[index] = self._lost(index, self.workers[index].death_note(), now)
         if outcomes or not self._pending:
             return outcomes
         oldest = min(self._pending.values())

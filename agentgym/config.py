@@ -3,7 +3,8 @@
 A config is a plain nested dict read from TOML. Overrides use dotted keys and TOML values:
 ``episodes=20``, ``env_kwargs.num_rooms=6``, ``policy="expert"`` (a value that does not parse
 as TOML is taken as a string, so ``policy=expert`` works too). Dataclass configs are filled
-with :func:`from_dict`, which refuses unknown keys and wrong types with the key's name.
+with :func:`from_dict`, which refuses unknown keys and wrong types with the key's name (a field
+whose type is a dataclass is a nested table).
 """
 
 from __future__ import annotations
@@ -76,10 +77,21 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
     if unknown:
         raise ConfigError(f"unknown {cls.__name__} key(s) {unknown}; known keys: {sorted(fields)}")
     hints = typing.get_type_hints(cls)
+    values = {}
     for name, value in data.items():
-        if not _matches(value, hints[name]):
-            raise ConfigError(f"{cls.__name__}.{name} must be {_type_name(hints[name])}, got {type(value).__name__}: {value!r}")
-    return cls(**data)
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{cls.__name__}.{name} must be a table, got {type(value).__name__}: {value!r}")
+            try:
+                values[name] = from_dict(hint, value)
+            except ConfigError as exc:
+                raise ConfigError(f"in [{name}]: {exc}") from None
+            continue
+        if not _matches(value, hint):
+            raise ConfigError(f"{cls.__name__}.{name} must be {_type_name(hint)}, got {type(value).__name__}: {value!r}")
+        values[name] = value
+    return cls(**values)
 
 
 def _matches(value: Any, hint: Any) -> bool:

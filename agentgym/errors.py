@@ -59,3 +59,10 @@ class TrajectoryStoreError(AgentGymError):
 
 class ConfigError(AgentGymError, ValueError):
     """A run configuration is malformed (unknown key, wrong type, unreadable file)."""
+
+
+class NonFiniteError(AgentGymError, ValueError, FloatingPointError):
+    """A quantity that must be finite (returns, a loss, a gradient norm) is NaN or infinite.
+
+    A ValueError for a bad input (NaN returns), a FloatingPointError for a computation that
+    diverged; training stops on it."""

@@ -71,9 +71,16 @@ class HFPolicy:
         return cls(model=model, tokenizer=tokenizer, seed=seed, **kwargs)
 
     def save(self, path: str | Path) -> None:
-        """Write model and tokenizer; ``HFPolicy(path)`` loads them back."""
-        self.model.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
+        """Write model and tokenizer; ``HFPolicy(path)`` loads them back (no progress bar: a
+        trainer saves often)."""
+        bars = transformers.utils.logging.is_progress_bar_enabled()
+        transformers.utils.logging.disable_progress_bar()
+        try:
+            self.model.save_pretrained(path)
+            self.tokenizer.save_pretrained(path)
+        finally:
+            if bars:
+                transformers.utils.logging.enable_progress_bar()
 
     def render_prompt(self, messages: list[dict[str, str]]) -> list[int]:
         """The chat template's tokens for ``messages``, ending with the generation prompt."""

@@ -178,6 +178,7 @@ class EpisodeRecorder:
         if isinstance(self.tokens, WindowContext):
             episode.metadata.update(context="window", window_turns=self.tokens.window_turns)
         episode.success = bool(self.info.get("won", False))
+        episode.metadata["sampling_seed"] = self.sampling_seed
         episode.duration_s = time.perf_counter() - self._clock
         return episode
 

@@ -16,8 +16,8 @@ test     2,000,000 .. 2,999,999
 ``options={"task": {...}}`` overrides the parameters for one episode (checked against
 :attr:`task_space` before anything is generated), ``options={"game_seed": n}`` names a game.
 
-Control characters in an action are replaced by spaces (the Z-machine interpreter hangs on a
-NUL byte). The first observation is the objective and the room description (TextWorld's banner is
+Control characters and backslashes in an action are replaced by spaces (the Z-machine
+interpreter hangs on a NUL byte, and reads a backslash as an escape of its own). The first observation is the objective and the room description (TextWorld's banner is
 dropped); later ones are TextWorld's feedback without its prompt line. ``info``: the standard
 keys, with ``admissible_actions`` = TextWorld's admissible commands, ``action_valid`` = the
 action was one of them, ``expert_action`` = the first command of TextWorld's winning policy
@@ -46,7 +46,7 @@ generator = require("textworld.generator", extra="textworld", what="the TextWorl
 SPLIT_BASE = {"train": 0, "valid": 1_000_000, "test": 2_000_000}
 SPLIT_SIZE = 1_000_000
 _PROMPT = re.compile(r"\n>[^\n]*$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 GAME_FILE = "game.z8"
 
 TASK_SPACES: dict[str, TaskSpace] = {

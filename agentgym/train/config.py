@@ -1,0 +1,224 @@
+"""The trainer's configuration: a TOML file read into these dataclasses.
+
+Every key has a default, so a config names only what it changes; ``agentgym train CONFIG --set
+rl.iterations=5`` overrides any key. :func:`load_train_config` refuses, before any work starts,
+unknown keys and wrong types (naming the key), an env id that is not registered, an algorithm or
+option that does not exist, and batch sizes that do not divide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentgym.config import apply_overrides, from_dict, load_toml
+from agentgym.errors import ConfigError
+
+ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "ppo")
+LOSS_LEVELS = ("token", "turn", "sequence")
+KL_ESTIMATORS = ("k1", "k3")
+CONTEXTS = ("concat", "window")
+
+
+@dataclass
+class EnvSection:
+    """The env trained on and evaluated on.
+
+    ``kwargs`` go to every env; ``train_kwargs`` / ``eval_kwargs`` are merged over them for the
+    training and evaluation envs (e.g. ``eval_kwargs = {split = "test"}`` for held-out games).
+    ``train_tasks`` > 0 cycles training over reset seeds ``0 .. train_tasks-1`` (a fixed set of
+    training tasks); 0 draws a fresh seed for every task. Evaluation uses reset seeds
+    ``eval_seed .. eval_seed + eval.episodes - 1`` of the eval envs.
+    """
+
+    id: str = "textworld/coin-v0"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    train_kwargs: dict[str, Any] = field(default_factory=dict)
+    eval_kwargs: dict[str, Any] = field(default_factory=lambda: {"split": "test"})
+    train_tasks: int = 0
+    eval_seed: int = 0
+    workers: int = 4
+    context: str = "concat"
+    window_turns: int = 2
+    max_turns: int = 20
+    max_tokens: int = 4096
+    system_prompt: str = ""
+    action_format: str = "raw"
+
+
+@dataclass
+class ModelSection:
+    """The policy model: a local checkpoint (``path``), or a small model built offline — a BPE
+    tokenizer trained on the env's own text (``corpus_episodes`` expert episodes of training
+    tasks) and a Llama config of the given size."""
+
+    path: str = ""
+    template: str = "chatml"
+    vocab_size: int = 1024
+    hidden_size: int = 128
+    layers: int = 2
+    heads: int = 4
+    corpus_episodes: int = 16
+    device: str = ""
+    dtype: str = ""
+
+
+@dataclass
+class SFTSection:
+    """Behaviour cloning before RL: ``episodes`` expert episodes of training tasks (played by the
+    ``expert`` policy), and/or chat data from ``data`` (JSONL or Parquet with a ``messages``
+    column). ``episodes = 0`` and no data: no SFT."""
+
+    episodes: int = 0
+    data: str = ""
+    epochs: int = 5
+    lr: float = 1e-3
+    batch_tokens: int = 8192
+    minibatch_samples: int = 16
+    max_grad_norm: float = 1.0
+    warmup_steps: int = 0
+
+
+@dataclass
+class RLSection:
+    """The RL phase. ``algo``: ``grpo``, ``rloo``, ``reinforce`` (mean baseline), ``gigpo``
+    (step-level anchor groups) or ``ppo`` (value head + GAE). Each iteration plays
+    ``tasks_per_iteration`` tasks ``group_size`` times each, then runs ``epochs`` passes of
+    ``minibatches`` updates over them."""
+
+    algo: str = "grpo"
+    iterations: int = 0
+    tasks_per_iteration: int = 8
+    group_size: int = 8
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_new_tokens: int = 16
+    lr: float = 5e-4
+    epochs: int = 1
+    minibatches: int = 1
+    batch_tokens: int = 8192
+    clip_eps: float = 0.2
+    clip_eps_high: float = 0.0
+    dual_clip: float = 0.0
+    kl_coef: float = 0.0
+    kl_estimator: str = "k3"
+    kl_in_reward: bool = False
+    entropy_coef: float = 0.0
+    loss_level: str = "token"
+    gamma: float = 0.95
+    omega: float = 1.0
+    gae_gamma: float = 1.0
+    gae_lambda: float = 0.95
+    value_coef: float = 0.5
+    value_clip: float = 0.2
+    max_grad_norm: float = 1.0
+    skip_uniform_groups: bool = True
+
+
+@dataclass
+class EvalSection:
+    """Evaluation on held-out tasks: before training, after SFT, every ``every`` RL iterations
+    (0: only at the end) and after RL. ``temperature = 0`` is greedy decoding."""
+
+    episodes: int = 50
+    every: int = 0
+    temperature: float = 0.0
+    max_new_tokens: int = 16
+
+
+@dataclass
+class LogSection:
+    """Where metrics go besides ``metrics.jsonl`` (always written) and the console."""
+
+    tensorboard: bool = False
+    wandb: bool = False
+    wandb_project: str = "agentgym"
+    checkpoint_every: int = 5
+    keep_checkpoints: int = 2
+    progress: bool = True
+
+
+@dataclass
+class TrainConfig:
+    """A training run (``runs/NAME``)."""
+
+    name: str = "run"
+    out_dir: str = "runs"
+    seed: int = 0
+    env: EnvSection = field(default_factory=EnvSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    sft: SFTSection = field(default_factory=SFTSection)
+    rl: RLSection = field(default_factory=RLSection)
+    eval: EvalSection = field(default_factory=EvalSection)
+    log: LogSection = field(default_factory=LogSection)
+
+    @property
+    def run_dir(self) -> str:
+        return os.path.join(self.out_dir, self.name)
+
+
+def load_train_config(path: str | os.PathLike[str] | None = None, overrides: Iterable[str] = (),
+                      data: Mapping[str, Any] | None = None) -> TrainConfig:
+    """The validated config of a TOML file (or of ``data``) with ``key=value`` overrides applied."""
+    raw = dict(data or {}) if path is None else load_toml(path)
+    config = from_dict(TrainConfig, apply_overrides(raw, overrides))
+    validate(config)
+    return config
+
+
+def config_dict(config: TrainConfig) -> dict[str, Any]:
+    """The config as a plain dict (for ``config.toml`` of the run and the trajectory metadata)."""
+    return dataclasses.asdict(config)
+
+
+def validate(config: TrainConfig) -> None:
+    """Refuse what cannot run, naming the key."""
+    from agentgym.registry import spec
+
+    spec(config.env.id)  # an unknown id raises EnvIdError naming close matches
+    rl, env = config.rl, config.env
+    _choice("rl.algo", rl.algo, ALGOS)
+    _choice("rl.loss_level", rl.loss_level, LOSS_LEVELS)
+    _choice("rl.kl_estimator", rl.kl_estimator, KL_ESTIMATORS)
+    _choice("env.context", env.context, CONTEXTS)
+    for key, value in [("rl.iterations", rl.iterations), ("sft.episodes", config.sft.episodes), ("sft.epochs", config.sft.epochs),
+                       ("eval.episodes", config.eval.episodes), ("eval.every", config.eval.every),
+                       ("env.train_tasks", env.train_tasks), ("log.checkpoint_every", config.log.checkpoint_every)]:
+        if value < 0:
+            raise ConfigError(f"{key} must be >= 0, got {value}")
+    for key, value in [("rl.tasks_per_iteration", rl.tasks_per_iteration), ("rl.group_size", rl.group_size),
+                       ("rl.epochs", rl.epochs), ("rl.minibatches", rl.minibatches), ("env.workers", env.workers),
+                       ("env.max_turns", env.max_turns), ("rl.max_new_tokens", rl.max_new_tokens),
+                       ("rl.batch_tokens", rl.batch_tokens), ("sft.batch_tokens", config.sft.batch_tokens),
+                       ("sft.minibatch_samples", config.sft.minibatch_samples), ("eval.max_new_tokens", config.eval.max_new_tokens)]:
+        if value < 1:
+            raise ConfigError(f"{key} must be >= 1, got {value}")
+    episodes = rl.tasks_per_iteration * rl.group_size
+    if rl.iterations and episodes % rl.minibatches:
+        raise ConfigError(f"rl.minibatches ({rl.minibatches}) must divide the episodes of an iteration "
+                          f"(rl.tasks_per_iteration * rl.group_size = {episodes})")
+    if rl.algo in ("grpo", "rloo", "gigpo") and rl.group_size < 2 and rl.iterations:
+        raise ConfigError(f"rl.group_size must be >= 2 for {rl.algo} (a group of one has no baseline)")
+    for key, value in [("rl.lr", rl.lr), ("sft.lr", config.sft.lr), ("rl.clip_eps", rl.clip_eps)]:
+        if value <= 0:
+            raise ConfigError(f"{key} must be > 0, got {value}")
+    if rl.dual_clip and rl.dual_clip <= 1:
+        raise ConfigError(f"rl.dual_clip must be > 1 (or 0: off), got {rl.dual_clip}")
+    if not 0 < rl.top_p <= 1:
+        raise ConfigError(f"rl.top_p must be in (0, 1], got {rl.top_p}")
+    if rl.temperature <= 0:
+        raise ConfigError(f"rl.temperature must be > 0 (RL samples), got {rl.temperature}")
+    if not config.model.path and config.model.corpus_episodes < 1:
+        raise ConfigError("model.corpus_episodes must be >= 1 to train a tokenizer (or set model.path)")
+    if config.sft.data and not os.path.exists(config.sft.data):
+        raise ConfigError(f"sft.data: no file at {config.sft.data}")
+    if not config.name or "/" in config.name or config.name in (".", ".."):
+        raise ConfigError(f"name must be a plain directory name, got {config.name!r}")
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {value!r}")

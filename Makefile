@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
+# The main job: a small model built offline learns TextWorld games (SFT, then RL) and is
+# evaluated on held-out games; results in runs/demo/summary.json. A re-run starts afresh.
 demo: install
-	$(BIN)/agentgym run --config configs/demo.toml --policy random --out runs/demo-random
-	$(BIN)/agentgym run --config configs/demo.toml --policy expert --out runs/demo-expert
+	$(BIN)/agentgym train configs/demo.toml --overwrite
 
 # pytest exits 5 when it collects no test (e.g. a -k that matches nothing): not a failure.
 PYTEST = $(BIN)/python -m pytest

@@ -39,3 +39,32 @@ class FailingFactory:
 
     def __call__(self) -> FailingEnv:
         return FailingEnv(self.fail_at, self.mode)
+
+
+class SlowResetEnv(TextEnv):
+    """A reset that takes ``reset_s`` seconds (a game generated on first use) and reports when it
+    ran, in wall-clock seconds (``info["reset_window"]``); or raises with ``fail_reset``. One
+    step wins."""
+
+    def __init__(self, reset_s: float, fail_reset: bool = False) -> None:
+        super().__init__()
+        self.reset_s, self.fail_reset = reset_s, fail_reset
+
+    def _reset(self, options):
+        began = time.time()
+        time.sleep(self.reset_s)
+        if self.fail_reset:
+            raise RuntimeError("the game could not be generated")
+        return "Say 'done'.", {"task_id": "slow", "admissible_actions": ["done"], "reset_window": [began, time.time()]}
+
+    def _step(self, action):
+        return "ok", 1.0, True, False, {"task_id": "slow", "admissible_actions": ["done"], "won": True}
+
+
+@dataclass(frozen=True)
+class SlowResetFactory:
+    reset_s: float
+    fail_reset: bool = False
+
+    def __call__(self) -> SlowResetEnv:
+        return SlowResetEnv(self.reset_s, self.fail_reset)

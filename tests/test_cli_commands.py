@@ -70,7 +70,7 @@ def test_run_writes_a_reproducible_run(tmp_path):
 
 
 def test_run_config_precedence(tmp_path):
-    out = cli("run", "--config", str(ROOT / "configs" / "demo.toml"), "--policy", "expert", "--episodes", "9",
+    out = cli("run", "--config", str(ROOT / "configs" / "toy-run.toml"), "--policy", "expert", "--episodes", "9",
               "--set", "episodes=3", "--set", "env_kwargs.num_rooms=3", "--out", "cfg", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     config = json.loads((tmp_path / "cfg" / "config.json").read_text())

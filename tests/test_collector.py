@@ -13,7 +13,7 @@ from agentgym.policy import SamplingParams
 from agentgym.rollout import (CollectStats, EnvFactory, EpisodeSpec, InProcessPool, RunSettings, SubprocessPool,
                               collect, group_specs, run_episode)
 from agentgym.trajectory import TrajectoryWriter, read_episodes
-from flaky_envs import FailingFactory
+from flaky_envs import FailingFactory, SlowResetFactory
 
 TOY = EnvFactory("toy/keys-v0")
 
@@ -141,3 +141,23 @@ def test_batched_concat_collection_is_token_exact():
     # batching changes nothing: the episode of seed 0, sampling seed 0, played alone is the same
     alone = run_episode(agentgym.make("toy/keys-v0"), policy, env_id="toy/keys-v0", seed=0, settings=settings)
     assert alone.token_ids and any(e.token_ids == alone.token_ids for e in episodes if e.seed == 0)
+
+
+@pytest.mark.parametrize("pool_class", [SubprocessPool, InProcessPool])
+def test_slow_resets_run_in_parallel_and_a_failed_reset_ends_one_episode(pool_class):
+    factories = [SlowResetFactory(1.0), SlowResetFactory(1.0), SlowResetFactory(0.1, fail_reset=True)]
+    specs = [EpisodeSpec("slow", seed) for seed in range(6)]
+    with pool_class(factories) as pool:
+        stats = CollectStats()
+        episodes = list(collect(pool, agentgym.make_policy("random"), specs, stats=stats))
+    assert len(episodes) == 6 and len({e.seed for e in episodes}) == 6  # every spec played once
+    failed = [e for e in episodes if e.error]
+    assert failed and all(e.error == "reset: RuntimeError: the game could not be generated" and e.num_turns == 0
+                          and e.truncated for e in failed)
+    assert stats.errors == len(failed)
+    won = [e for e in episodes if not e.error]
+    assert won and all(e.success and e.num_turns == 1 for e in won)
+    windows = sorted(e.start_info["reset_window"] for e in won)
+    overlapping = any(a[1] > b[0] for a, b in zip(windows, windows[1:]))
+    # workers reset at the same time; the in-process pool runs them one after the other
+    assert overlapping == (pool_class is SubprocessPool)

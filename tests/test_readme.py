@@ -23,9 +23,10 @@ def test_readme_info_key_table_is_the_code_table():
     assert table.strip() == info_table_markdown()
 
 
-def test_demo_config_names_a_registered_env():
+def test_every_shipped_config_loads():
     import agentgym
     from agentgym.config import load_toml
+    from agentgym.train import load_train_config
 
-    config = load_toml(ROOT / "configs" / "demo.toml")
-    agentgym.spec(config["env"])
+    load_train_config(ROOT / "configs" / "demo.toml")  # validates the env id and every key
+    agentgym.spec(load_toml(ROOT / "configs" / "toy-run.toml")["env"])

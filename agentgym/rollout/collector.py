@@ -3,9 +3,11 @@
 :func:`collect` plays a list of :class:`EpisodeSpec` s over a pool (:mod:`agentgym.rollout.pool`):
 every env that waits for an action contributes its request to one ``policy.generate`` batch,
 and their steps go to the pool at once (workers step in parallel, without waiting for each
-other); ``batch_wait_s`` says how long the next batch waits for envs still stepping. A finished episode is yielded at once (stream it into a ``TrajectoryWriter``) and
-its env starts the next spec. A reset or step that fails — the env raised, its worker crashed
-or hung — ends that episode as truncated with ``error`` set, and collection goes on; so does a
+other); ``batch_wait_s`` says how long the next batch waits for envs still stepping. A finished
+episode is yielded at once (stream it into a ``TrajectoryWriter``) and its env starts the next
+spec. Resets are submitted like steps, so envs whose reset is slow (a game generated on first
+use) reset in parallel. A reset or step that fails — the env raised, its worker crashed or hung
+— ends that episode as truncated with ``error`` set, and collection goes on; so does a
 ``generate`` call that raises (an API that gave up), for every episode of its batch.
 
 Groups for group-based advantages (GRPO, RLOO, GiGPO): :func:`group_specs` makes G specs per
@@ -90,10 +92,12 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
     try:
         while queue or active:
             for index in range(len(pool)):
-                while index not in active and queue:
-                    finished = _start(pool, index, queue.popleft(), policy, settings, run_id, active, stats)
-                    if finished is not None:
-                        yield finished
+                if index not in active and queue:
+                    spec = queue.popleft()
+                    active[index] = EpisodeRecorder(env_id=spec.env_id, seed=spec.seed, policy=policy, settings=settings,
+                                                    run_id=run_id, group_id=spec.group_id, sampling_seed=spec.sampling_seed)
+                    pool.submit_reset(index, spec.seed, spec.options)
+                    in_flight.add(index)
             waiting = [i for i, recorder in active.items() if i not in in_flight]
             if waiting:
                 requests = [active[i].request() for i in waiting]
@@ -125,8 +129,14 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
             for index, (result, error, seconds) in outcomes.items():
                 in_flight.discard(index)
                 recorder = active[index]
-                recorder.record(result, env_seconds=seconds, error=error)
                 stats.errors += error is not None
+                if recorder.episode is None:  # its reset came back
+                    if error is not None or result is None:
+                        recorder.failed_start(f"reset: {error or 'the env gave no result'}")
+                    else:
+                        recorder.begin(*result)
+                else:
+                    recorder.record(result, env_seconds=seconds, error=error)
                 if recorder.done:
                     del active[index]
                     stats.episodes += 1
@@ -148,25 +158,3 @@ def _answers(pool: Any, in_flight: set[int], batch_wait_s: float | None) -> dict
             break
         outcomes.update(pool.poll(remaining))
     return outcomes
-
-
-def _start(pool: Any, index: int, spec: EpisodeSpec, policy: Policy, settings: RunSettings, run_id: str,
-           active: dict[int, EpisodeRecorder], stats: CollectStats) -> Episode | None:
-    """Reset env ``index`` for ``spec``; an episode that cannot start is returned as failed."""
-    recorder = EpisodeRecorder(env_id=spec.env_id, seed=spec.seed, policy=policy, settings=settings, run_id=run_id,
-                               group_id=spec.group_id, sampling_seed=spec.sampling_seed)
-    start = time.perf_counter()
-    try:
-        observation, info = pool.reset(index, spec.seed, spec.options)
-    except Exception as exc:  # noqa: BLE001 - one failed reset ends one episode
-        stats.env_s += time.perf_counter() - start
-        stats.errors += 1
-        stats.episodes += 1
-        return recorder.failed_start(f"{type(exc).__name__}: {exc}")
-    stats.env_s += time.perf_counter() - start
-    recorder.begin(observation, info)
-    if recorder.done:
-        stats.episodes += 1
-        return recorder.finish()
-    active[index] = recorder
-    return None

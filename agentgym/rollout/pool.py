@@ -1,9 +1,13 @@
 """Env pools: many envs stepped together, in this process or in subprocess workers.
 
-A pool holds N envs made by picklable factories (:class:`EnvFactory`). ``reset(i, ...)`` resets
-env ``i``; ``submit(i, action)`` starts a step of env ``i`` and ``poll(timeout)`` returns the
-steps that have finished (waiting up to ``timeout`` for the first): per env, the step's result
-or the error that ended it, and the seconds it took. Pools are context managers.
+A pool holds N envs made by picklable factories (:class:`EnvFactory`). ``submit(i, action)``
+starts a step of env ``i``, ``submit_reset(i, seed, options)`` a reset, and ``poll(timeout)``
+returns what has finished (waiting up to ``timeout`` for the first): per env, the result —
+``(obs, reward, terminated, truncated, info)`` for a step, ``(obs, info)`` for a reset — or the
+error that ended it, and the seconds it took. Resets go through the same queue as steps because
+they can be the slow part (a TextWorld game generated on first use, a JVM loading a task, a
+container starting): the other envs go on meanwhile. ``reset(i, ...)`` is the blocking form for
+one env. Pools are context managers.
 
 :class:`SubprocessPool` (the default for collection) runs each env in its own process, so the
 envs step in parallel and an env that crashes or hangs cannot take the run down: a worker that
@@ -50,6 +54,9 @@ class EnvPool:
     def submit(self, index: int, action: str) -> None:
         raise NotImplementedError
 
+    def submit_reset(self, index: int, seed: int | None, options: dict | None = None) -> None:
+        raise NotImplementedError
+
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
         raise NotImplementedError
 
@@ -68,7 +75,7 @@ class InProcessPool(EnvPool):
 
     def __init__(self, factories: Sequence[Callable[[], Any]]) -> None:
         self.envs = [factory() for factory in factories]
-        self._pending: dict[int, str] = {}
+        self._pending: dict[int, tuple[str, Any]] = {}  # env -> (command, payload)
 
     def __len__(self) -> int:
         return len(self.envs)
@@ -77,16 +84,20 @@ class InProcessPool(EnvPool):
         return self.envs[index].reset(seed=seed, options=options)
 
     def submit(self, index: int, action: str) -> None:
-        self._pending[index] = action
+        self._pending[index] = ("step", action)
+
+    def submit_reset(self, index: int, seed: int | None, options: dict | None = None) -> None:
+        self._pending[index] = ("reset", (seed, options))
 
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
-        """Runs the submitted steps, one after the other, and returns them all."""
+        """Runs the submitted resets and steps, one after the other, and returns them all."""
         outcomes = {}
         pending, self._pending = self._pending, {}
-        for index, action in pending.items():
+        for index, (command, payload) in pending.items():
             start = time.perf_counter()
             try:
-                outcomes[index] = (self.envs[index].step(action), None, time.perf_counter() - start)
+                result = _run(self.envs[index], command, payload)
+                outcomes[index] = (result, None, time.perf_counter() - start)
             except Exception as exc:  # noqa: BLE001 - an env error ends its episode, not the run
                 outcomes[index] = (None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
         return outcomes
@@ -98,6 +109,13 @@ class InProcessPool(EnvPool):
 
 class WorkerError(RuntimeError):
     """A worker failed to answer (it crashed, hung, or its env raised)."""
+
+
+def _run(env: Any, command: str, payload: Any) -> tuple:
+    """Carry out one pool command on ``env``: ``reset`` with (seed, options), or ``step`` with an action."""
+    if command == "reset":
+        return env.reset(seed=payload[0], options=payload[1])
+    return env.step(payload)
 
 
 def _serve(conn: Any, factory: Callable[[], Any]) -> None:
@@ -118,10 +136,7 @@ def _serve(conn: Any, factory: Callable[[], Any]) -> None:
             conn.send(("error", failure))
             continue
         try:
-            if command == "reset":
-                conn.send(("ok", env.reset(seed=payload[0], options=payload[1])))
-            else:
-                conn.send(("ok", env.step(payload)))
+            conn.send(("ok", _run(env, command, payload)))
         except Exception as exc:  # noqa: BLE001 - the parent records it and goes on
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
     if env is not None:
@@ -206,13 +221,20 @@ class SubprocessPool(EnvPool):
 
     def submit(self, index: int, action: str) -> None:
         """Send a step to worker ``index`` (it works while others do)."""
+        self._send(index, "step", action)
+
+    def submit_reset(self, index: int, seed: int | None, options: dict | None = None) -> None:
+        """Send a reset to worker ``index``; its ``(obs, info)`` comes back through :meth:`poll`."""
+        self._send(index, "reset", (seed, options))
+
+    def _send(self, index: int, command: str, payload: Any) -> None:
         self._pending[index] = time.perf_counter()
-        if not self.workers[index].send("step", action):
+        if not self.workers[index].send(command, payload):
             self._gone.add(index)
 
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
-        """The submitted steps that finished, waiting up to ``timeout`` seconds for the first
-        (None: until one finishes); a worker past ``step_timeout`` is killed and reported."""
+        """The submitted resets and steps that finished, waiting up to ``timeout`` seconds for the
+        first (None: until one finishes); a worker past ``step_timeout`` is killed and reported."""
         outcomes: dict[int, StepOutcome] = {}
         now = time.perf_counter()
         for index in list(self._gone):

@@ -1,7 +1,7 @@
 """An env pool of Ray actors, so environments can run on many machines (extra ``ray``).
 
 :class:`RayPool` has the interface of the other pools (:mod:`agentgym.rollout.pool`): each env
-lives in a Ray actor; steps are submitted without waiting, so actors step in parallel wherever
+lives in a Ray actor; resets and steps are submitted without waiting, so actors step in parallel wherever
 the cluster placed them. An actor whose process dies, or that does not answer
 within ``step_timeout``, is killed and replaced, and the step is reported as an error (the
 collector ends that episode as truncated); an exception raised by the env itself is reported
@@ -61,7 +61,7 @@ class RayPool(EnvPool):
         self._remote = self._ray.remote(num_cpus=cpus_per_env, max_restarts=0)(_EnvActor)
         self.actors = [self._remote.remote(f) for f in self.factories]
         self.restarts = 0
-        self._futures: dict[int, tuple[Any, float]] = {}  # actor -> (step future, when sent)
+        self._futures: dict[int, tuple[Any, float]] = {}  # actor -> (reset or step future, when sent)
 
     def __len__(self) -> int:
         return len(self.actors)
@@ -79,9 +79,12 @@ class RayPool(EnvPool):
     def submit(self, index: int, action: str) -> None:
         self._futures[index] = (self.actors[index].step.remote(action), time.perf_counter())
 
+    def submit_reset(self, index: int, seed: int | None, options: dict | None = None) -> None:
+        self._futures[index] = (self.actors[index].reset.remote(seed, options), time.perf_counter())
+
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
-        """The submitted steps that finished, waiting up to ``timeout`` for the first (None:
-        until one finishes); an actor past ``step_timeout`` is replaced and reported."""
+        """The submitted resets and steps that finished, waiting up to ``timeout`` for the first
+        (None: until one finishes); an actor past ``step_timeout`` is replaced and reported."""
         if not self._futures:
             return {}
         now = time.perf_counter()

@@ -107,11 +107,10 @@ class EpisodeRecorder:
         if self.settings.max_turns <= 0:
             self._end(truncated=True)
 
-    def failed_start(self, error: str) -> Episode:
-        """The record of an episode whose reset failed: no turns, truncated, ``error`` set."""
+    def failed_start(self, error: str) -> None:
+        """Record that the reset failed: the episode has no turns and ends truncated with ``error``."""
         self.begin("", {})
         self.abort(error)
-        return self.finish()
 
     def abort(self, error: str) -> None:
         """End the episode now, truncated with ``error`` (e.g. the policy failed on its request)."""

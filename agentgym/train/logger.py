@@ -25,6 +25,8 @@ class MetricsLogger:
     def __init__(self, run_dir: RunDir, config: TrainConfig, console: Console | None = None) -> None:
         self.run_dir, self.config = run_dir, config
         self.console = console or Console(stderr=True, highlight=False)
+        if not self.console.is_terminal:  # logs and pipes: one line per step, unwrapped
+            self.console.width = 200
         self.tensorboard = self.wandb = None
         if config.log.tensorboard:
             tensorboard = require("torch.utils.tensorboard", extra=None, what="log.tensorboard")

@@ -4,6 +4,7 @@
     metrics.jsonl        one JSON object per logged step (``phase``, ``step``, metrics)
     trajectories/        every RL and evaluation episode (Parquet, agentgym's store)
     checkpoints/NAME/    model + tokenizer, optimizer, value head, RNG states, trainer state
+    reference/           the KL reference model (when rl.kl_coef > 0)
     summary.json         the evaluations and the wall time
     curves.png           learning curves (when matplotlib is installed)
 
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agentgym.deps import require
 from agentgym.errors import ConfigError
 
 CHECKPOINTS = "checkpoints"
@@ -51,8 +53,7 @@ class RunDir:
         self.path.mkdir(parents=True, exist_ok=True)
 
     def write_config(self, config: dict[str, Any]) -> None:
-        import tomli_w
-
+        tomli_w = require("tomli_w", extra="train", what="writing the run's config.toml")
         (self.path / "config.toml").write_text(tomli_w.dumps(_toml_ready(config)))
 
     def log(self, record: dict[str, Any]) -> None:

@@ -41,7 +41,7 @@ from agentgym.train.logger import MetricsLogger
 from agentgym.train.run_dir import RunDir, load_checkpoint_state
 from agentgym.train.samples import Sample, demonstration_samples, rollout_samples, set_advantages
 from agentgym.train.sft_data import load_chat_samples
-from agentgym.train.update import LossSettings, ValueHead, policy_step, sft_step, token_logprobs, collate
+from agentgym.train.update import LossSettings, ValueHead, collate, micro_batches, policy_step, sft_step, token_logprobs
 
 EVAL_KEYS = ("eval_before", "eval_sft", "eval_after")
 REFERENCE_DIR = "reference"  # the KL reference model, inside the run directory
@@ -306,10 +306,11 @@ class Trainer:
         """The value head's estimates for every token of ``samples`` (PPO's old values)."""
         out = {}
         device = next(self.policy.model.parameters()).device
-        for sample in samples:
-            batch = collate([sample], self.policy.pad_id, device)
+        for group in micro_batches(samples, self.config.rl.batch_tokens):
+            batch = collate(group, self.policy.pad_id, device)
             _, _, values = token_logprobs(self.policy.model, batch, self.config.rl.temperature, self.value_head)
-            out[id(sample)] = values[0].detach().cpu()
+            for row, sample in enumerate(group):
+                out[id(sample)] = values[row, :len(sample)].detach().cpu()
         return out
 
     def _make_rl_optimizer(self) -> None:

@@ -129,7 +129,7 @@ def sft_step(model: Any, optimizer: Any, samples: Sequence[Sample], *, pad_id: i
         (loss * weight).backward()
         loss_sum += float(loss.detach()) * weight
         mask = batch["loss_mask"]
-        correct += float((logprobs.exp() * mask).sum())
+        correct += float((logprobs.detach().exp() * mask).sum())
         tokens += float(mask.sum())
     grad_norm = _step(model, optimizer, max_grad_norm, scheduler)
     return {"sft/loss": loss_sum, "sft/token_prob": correct / max(tokens, 1.0), "sft/grad_norm": grad_norm}

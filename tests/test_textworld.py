@@ -130,3 +130,20 @@ def test_user_game_files_play_and_pass_the_checker(cache):
     episode = run_episode(short, agentgym.make_policy("random", seed=0), env_id="textworld/game-v0", seed=0)
     assert episode.truncated and not episode.success
     agentgym.check_env(agentgym.make("textworld/game-v0", path=str(folder / "game.z8")))
+
+
+def test_describe_room_keeps_the_exits_in_view_after_a_failed_move(cache):
+    plain = agentgym.make("textworld/coin-v0", level=3)
+    described = agentgym.make("textworld/coin-v0", level=3, describe_room=True)
+    first, info = plain.reset(seed=4)
+    assert described.reset(seed=4)[0] == first and "\n\n\n" not in first  # blank-line runs cut to one
+    blocked = next(d for d in ("north", "south", "east", "west") if f"go {d}" not in info["admissible_actions"])
+    assert plain.step(f"go {blocked}")[0] == "You can't go that way."
+    obs, _, _, _, step_info = described.step(f"go {blocked}")
+    room = first.split("\n\n", 1)[1]  # the first observation is the goal, then the room
+    assert obs.startswith("You can't go that way.\n\n") and obs.endswith(room) and not step_info["action_valid"]
+    # a move into a new room already describes it: nothing is added twice
+    obs, *_ = described.step(step_info["expert_action"])
+    assert obs == plain.step(step_info["expert_action"])[0]
+    plain.close()
+    described.close()

@@ -267,3 +267,31 @@ def test_a_nan_reward_stops_training_with_the_last_good_state_saved(tmp_path, po
         assert (tmp_path / "toy" / "checkpoints" / "nonfinite-last-good" / "model").is_dir()
     finally:
         trainer.close()
+
+
+def test_kl_in_the_reward_becomes_a_shaped_reward_per_turn(policy, experts):
+    from agentgym.train.credit import kl_turn_rewards
+
+    [sample] = demonstration_samples(experts[0], policy.tokenizer, context="concat", index=0)
+    sample.logprobs = [(-0.5 if m else 0.0) for m in sample.loss_mask]
+    ref = torch.tensor([(-1.0 if m else 0.0) for m in sample.loss_mask])
+    rewards = kl_turn_rewards([sample], [ref], coef=0.1, estimator="k1")
+    per_turn = {t: sum(1 for tt, m in zip(sample.turn_ids, sample.loss_mask) if m and tt == t) for t in set(sample.turn_ids) if t >= 0}
+    # k1 = logp - logp_ref = 0.5 per token, so each turn gets -0.1 * 0.5 * (its token count)
+    assert rewards == pytest.approx({(0, t): -0.05 * n for t, n in per_turn.items()})
+    k3 = kl_turn_rewards([sample], [ref], coef=1.0, estimator="k3")
+    assert all(v == pytest.approx(-(math.exp(-0.5) + 0.5 - 1) * per_turn[t]) for (_, t), v in k3.items())
+
+
+@pytest.mark.slow
+def test_kl_in_reward_runs_and_stores_the_penalty(tmp_path):
+    config = toy_config(tmp_path, iterations=1, kl_coef=0.1, kl_in_reward=True)
+    config.eval.episodes = 2
+    train(config)
+    records = [json.loads(line) for line in (tmp_path / "toy" / "metrics.jsonl").read_text().splitlines()]
+    [iteration] = [r for r in records if r["phase"] == "rl"]
+    assert iteration["reward/kl"] <= 1e-6 and "loss/kl" not in iteration  # a penalty (k3 >= 0) in the reward, not a loss term
+    rl_episodes = [e for e in read_episodes(tmp_path / "toy") if e.metadata["phase"] == "rl"]
+    assert rl_episodes and all("kl" in t.shaped_rewards for e in rl_episodes for t in e.turns)
+    with pytest.raises(ConfigError, match="kl_coef"):
+        toy_config(tmp_path, kl_in_reward=True)

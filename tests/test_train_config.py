@@ -28,6 +28,12 @@ def test_the_demo_config_loads_and_overrides_reach_nested_keys():
     (["name='../escape'"], ["name"]),
     (["unknown_section.x=1"], ["unknown_section"]),
     (["rl=3"], ["rl", "table"]),
+    (["model.lora_rank=-1"], ["model.lora_rank"]),
+    (["model.lora_rank=8", "model.lora_alpha=0"], ["model.lora_alpha"]),
+    (["model.lora_rank=8", "model.lora_dropout=1.0"], ["model.lora_dropout"]),
+    (["model.lora_rank=8", "model.lora_target_modules=[]"], ["model.lora_target_modules", "all-linear"]),
+    (["model.lora_target_modules='q_proj'"], ["lora_target_modules", "list"]),
+    (["model.amp=true", "model.device='cpu'"], ["model.amp", "CUDA", "model.amp = false"]),
 ])
 def test_bad_configs_fail_naming_the_key(override, words):
     with pytest.raises(ConfigError) as error:
@@ -39,3 +45,12 @@ def test_bad_configs_fail_naming_the_key(override, words):
 def test_an_env_id_that_does_not_exist_fails_with_close_matches():
     with pytest.raises(EnvIdError, match="textworld/coin-v0"):
         load_train_config("configs/demo.toml", ["env.id='textworld/coins-v0'"])
+
+
+def test_lora_defaults_target_the_attention_projections_and_amp_needs_cuda():
+    config = load_train_config("configs/demo.toml", ["model.lora_rank=8"])
+    assert config.model.lora_target_modules == ["q_proj", "k_proj", "v_proj", "o_proj"] and config.model.lora_dropout == 0.0
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():  # the default device is the CPU here: mixed precision is refused, not ignored
+        with pytest.raises(ConfigError, match="model.amp"):
+            load_train_config("configs/demo.toml", ["model.amp=true"])

@@ -1,4 +1,8 @@
-"""``agentgym train CONFIG [--set key=value ...] [--resume | --overwrite]``."""
+"""``agentgym train CONFIG [--set key=value ...] [--resume | --overwrite]``.
+
+Data-parallel over N processes, unchanged: ``torchrun --nproc_per_node N $(which agentgym) train
+CONFIG`` (``--standalone`` on one machine; gloo on CPU, NCCL on GPUs, see
+:mod:`agentgym.train.distributed`)."""
 
 from __future__ import annotations
 

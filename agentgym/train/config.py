@@ -21,6 +21,7 @@ ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "ppo")
 LOSS_LEVELS = ("token", "turn", "sequence")
 KL_ESTIMATORS = ("k1", "k3")
 CONTEXTS = ("concat", "window")
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 
 
 @dataclass
@@ -53,7 +54,19 @@ class EnvSection:
 class ModelSection:
     """The policy model: a local checkpoint (``path``), or a small model built offline — a BPE
     tokenizer trained on the env's own text (``corpus_episodes`` expert episodes of training
-    tasks) and a Llama config of the given size."""
+    tasks) and a Llama config of the given size.
+
+    ``device``: where the model runs (default CUDA when available; under a distributed launch,
+    rank ``LOCAL_RANK``'s GPU). ``dtype``: the dtype a ``path`` checkpoint is loaded in.
+
+    ``lora_rank`` > 0 trains LoRA adapters (through ``peft``) on ``lora_target_modules`` instead
+    of every weight, in SFT and RL alike (see :mod:`agentgym.train.lora`); 0 trains the full
+    model. The default targets are the attention projections of Llama-style models (Llama,
+    Qwen2, Mistral name them alike); ``["all-linear"]`` targets every linear layer.
+
+    ``amp = true`` runs the update's forward passes under ``torch.autocast(bfloat16)``: CUDA
+    only (on a CPU it is refused, not silently ignored; rollouts keep the model's own dtype).
+    """
 
     path: str = ""
     template: str = "chatml"
@@ -64,6 +77,11 @@ class ModelSection:
     corpus_episodes: int = 16
     device: str = ""
     dtype: str = ""
+    lora_rank: int = 0
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.0
+    lora_target_modules: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
+    amp: bool = False
 
 
 @dataclass
@@ -87,7 +105,18 @@ class RLSection:
     """The RL phase. ``algo``: ``grpo``, ``rloo``, ``reinforce`` (mean baseline), ``gigpo``
     (step-level anchor groups) or ``ppo`` (value head + GAE). Each iteration plays
     ``tasks_per_iteration`` tasks ``group_size`` times each, then runs ``epochs`` passes of
-    ``minibatches`` updates over them."""
+    ``minibatches`` updates over them.
+
+    ``kl_coef`` > 0 keeps the policy near a reference (the policy as RL found it), with the
+    ``kl_estimator`` (``k1`` or ``k3``): as a loss term by default, or, with ``kl_in_reward``,
+    as a per-turn reward ``-kl_coef * sum of the turn's token KLs`` before the advantages
+    (stored in each turn's ``shaped_rewards["kl"]``). ``loss_level`` (``token``, the default;
+    ``turn``; ``sequence``) is what the loss averages over: per token, every sampled token
+    weighs the same whatever the length of its answer or episode (DAPO's token-level loss),
+    which is why it is the default. ``skip_uniform_groups`` leaves out of the update the
+    samples whose advantage is zero everywhere (groups whose episodes all did equally well).
+    ``gamma``/``omega`` are GiGPO's step discount and step weight; ``gae_gamma``/``gae_lambda``
+    PPO's GAE."""
 
     algo: str = "grpo"
     iterations: int = 0
@@ -205,6 +234,8 @@ def validate(config: TrainConfig) -> None:
     for key, value in [("rl.lr", rl.lr), ("sft.lr", config.sft.lr), ("rl.clip_eps", rl.clip_eps)]:
         if value <= 0:
             raise ConfigError(f"{key} must be > 0, got {value}")
+    if rl.kl_in_reward and not rl.kl_coef:
+        raise ConfigError("rl.kl_in_reward = true needs rl.kl_coef > 0 (the weight of the KL penalty in the reward)")
     if rl.dual_clip and rl.dual_clip <= 1:
         raise ConfigError(f"rl.dual_clip must be > 1 (or 0: off), got {rl.dual_clip}")
     if not 0 < rl.top_p <= 1:
@@ -215,8 +246,33 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError("model.corpus_episodes must be >= 1 to train a tokenizer (or set model.path)")
     if config.sft.data and not os.path.exists(config.sft.data):
         raise ConfigError(f"sft.data: no file at {config.sft.data}")
+    _validate_model(config.model)
     if not config.name or "/" in config.name or config.name in (".", ".."):
         raise ConfigError(f"name must be a plain directory name, got {config.name!r}")
+
+
+def _validate_model(model: ModelSection) -> None:
+    if model.lora_rank < 0:
+        raise ConfigError(f"model.lora_rank must be >= 0 (0: no LoRA, train every weight), got {model.lora_rank}")
+    if model.lora_rank:
+        if model.lora_alpha <= 0:
+            raise ConfigError(f"model.lora_alpha must be > 0, got {model.lora_alpha}")
+        if not 0 <= model.lora_dropout < 1:
+            raise ConfigError(f"model.lora_dropout must be in [0, 1), got {model.lora_dropout}")
+        if not model.lora_target_modules or not all(isinstance(m, str) and m for m in model.lora_target_modules):
+            raise ConfigError("model.lora_target_modules must name at least one module (e.g. [\"q_proj\", \"v_proj\"] "
+                              f"or [\"all-linear\"]), got {model.lora_target_modules!r}")
+    if model.amp:
+        device = model.device or _default_device()
+        if not device.startswith("cuda"):
+            raise ConfigError(f"model.amp = true (bfloat16 autocast) needs a CUDA device, and this run's device is "
+                              f"{device!r}: set model.amp = false to train in full precision, or run on a GPU")
+
+
+def _default_device() -> str:
+    import torch  # only when asked: validating a config stays light
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:

@@ -6,7 +6,7 @@ Episodes come in groups (the G episodes of one task, ``episode.group_id``). For 
 step-level advantage of the turn among the group's turns that acted on the same observation
 (its anchor state); ``ppo`` works per token from the value head (:func:`token_gae`).
 An episode's return is the sum of its turn rewards: the env's reward plus the turn's
-``shaped_rewards`` (the reward shapers of later methods write there).
+``shaped_rewards`` (the reward shapers write there; :func:`kl_turn_rewards` is one).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import torch
 
-from agentgym.algos import gae, gigpo_advantages, grpo_advantages, reinforce_advantages, rloo_advantages
+from agentgym.algos import gae, gigpo_advantages, grpo_advantages, kl_penalty, reinforce_advantages, rloo_advantages
 from agentgym.trajectory.records import Episode
 from agentgym.train.samples import Sample
 
@@ -81,3 +81,22 @@ def token_gae(episode: Episode, samples: Sequence[Sample], values: Sequence[torc
         sample.advantages, sample.returns = [0.0] * len(sample), [0.0] * len(sample)
     for (s, i), a, r in zip(positions, advantages.tolist(), returns.tolist()):
         samples[s].advantages[i], samples[s].returns[i] = a, r
+
+
+def kl_turn_rewards(samples: Sequence[Sample], ref_logprobs: Sequence[torch.Tensor], *, coef: float,
+                    estimator: str = "k1") -> dict[tuple[int, int], float]:
+    """The KL penalty as a reward (``rl.kl_in_reward``): ``-coef * sum_t KL_t`` over each turn's
+    agent tokens, where ``KL_t`` estimates KL(policy || reference) at token t from the sampled
+    token's log-probs (:func:`agentgym.algos.kl_penalty`: the log-probs it was sampled with,
+    ``sample.logprobs``, against the reference's, ``ref_logprobs[i]`` for ``samples[i]``).
+    This is the reward-side KL of RLHF-style PPO (Ouyang et al. 2022, eq. 2), summed per turn
+    because agentgym's rewards are per turn. Returns ``{(episode, turn): reward}``."""
+    out: dict[tuple[int, int], float] = {}
+    for sample, ref in zip(samples, ref_logprobs):
+        logprobs = torch.tensor(sample.logprobs, dtype=torch.float32)
+        per_token = kl_penalty(logprobs, ref.detach().float().cpu()[:len(sample)], estimator)
+        for turn, m, value in zip(sample.turn_ids, sample.loss_mask, per_token.tolist()):
+            if m and turn >= 0:
+                key = (sample.episode, turn)
+                out[key] = out.get(key, 0.0) - coef * value
+    return out

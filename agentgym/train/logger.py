@@ -20,14 +20,17 @@ CONSOLE_KEYS = (("train/success_rate", "success", "{:.0%}"), ("train/mean_return
 
 
 class MetricsLogger:
-    """Logs records of ``(phase, step, metrics)``."""
+    """Logs records of ``(phase, step, metrics)``. ``enabled=False`` (the ranks after rank 0 of
+    a distributed run) logs nothing anywhere, so every step is logged once."""
 
-    def __init__(self, run_dir: RunDir, config: TrainConfig, console: Console | None = None) -> None:
-        self.run_dir, self.config = run_dir, config
+    def __init__(self, run_dir: RunDir, config: TrainConfig, console: Console | None = None, enabled: bool = True) -> None:
+        self.run_dir, self.config, self.enabled = run_dir, config, enabled
         self.console = console or Console(stderr=True, highlight=False)
         if not self.console.is_terminal:  # logs and pipes: one line per step, unwrapped
             self.console.width = 200
         self.tensorboard = self.wandb = None
+        if not enabled:
+            return
         if config.log.tensorboard:
             tensorboard = require("torch.utils.tensorboard", extra=None, what="log.tensorboard")
             self.tensorboard = tensorboard.SummaryWriter(str(run_dir.path / "tensorboard"))
@@ -37,9 +40,12 @@ class MetricsLogger:
                                     dir=str(run_dir.path), resume="allow")
 
     def info(self, message: str) -> None:
-        self.console.print(f"[dim]{self.config.name}[/] {message}")
+        if self.enabled:
+            self.console.print(f"[dim]{self.config.name}[/] {message}")
 
     def log(self, phase: str, step: int, metrics: dict[str, Any], *, elapsed_s: float) -> None:
+        if not self.enabled:
+            return
         record = {"phase": phase, "step": step, **metrics, "logged_at_s": elapsed_s}
         self.run_dir.log(record)
         numbers = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
@@ -57,6 +63,8 @@ class MetricsLogger:
 
     def finish(self, summary: dict[str, Any]) -> None:
         """Print the evaluations as a table and draw the curves."""
+        if not self.enabled:
+            return
         table = Table(title=f"{self.config.name}: {summary['env_id']}")
         for column in ("evaluation", "success", "return", "turns", "episodes"):
             table.add_column(column, justify="left" if column == "evaluation" else "right")

@@ -4,12 +4,16 @@
     metrics.jsonl        one JSON object per logged step (``phase``, ``step``, metrics)
     trajectories/        every RL and evaluation episode (Parquet, agentgym's store)
     checkpoints/NAME/    model + tokenizer, optimizer, value head, RNG states, trainer state
-    reference/           the KL reference model (when rl.kl_coef > 0)
+                         (LoRA: model/ is the adapter merged into the base, adapter/ the adapter alone)
+    reference/           the KL reference model (when rl.kl_coef > 0; with LoRA and no SFT, none:
+                         the reference is the base with the adapter switched off)
+    base/                the base model of a LoRA run that built its model (model.path is the base otherwise)
     summary.json         the evaluations and the wall time
     curves.png           learning curves (when matplotlib is installed)
 
 Checkpoints are written to a temporary directory and renamed into place, so a run killed while
-saving keeps its previous checkpoint; only the newest ``keep`` are kept.
+saving keeps its previous checkpoint; only the newest ``keep`` are kept. In a distributed run only
+rank 0 writes here.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import torch
 
 from agentgym.deps import require
 from agentgym.errors import ConfigError
+from agentgym.train import lora
 
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "trainer_state.json"
@@ -81,7 +86,9 @@ class RunDir:
         tmp = self.checkpoints / f".{name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        policy.save(tmp / "model")
+        lora.save_model(policy, tmp / "model")
+        if lora.is_lora(policy.model):
+            lora.save_adapter(policy, tmp / lora.ADAPTER_DIR)
         if optimizer is not None:
             torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
         if value_head is not None:

@@ -12,6 +12,11 @@ would have).
 A NaN or inf in a loss, an advantage or a gradient stops training with
 :class:`agentgym.errors.NonFiniteError`; the last good state is saved first as checkpoint
 ``nonfinite-last-good``.
+
+Under ``torchrun --nproc_per_node N`` the same loop runs data-parallel
+(:mod:`agentgym.train.distributed`): each rank plays its share of the episodes, the update sums
+the ranks' gradients, and rank 0 alone writes the run directory. ``model.lora_rank`` > 0 trains
+LoRA adapters instead of the whole model (:mod:`agentgym.train.lora`).
 """
 
 from __future__ import annotations
@@ -30,18 +35,21 @@ from agentgym.deps import load_attr
 from agentgym.errors import NonFiniteError
 from agentgym.policy import SamplingParams, make_policy
 from agentgym.rollout import RunSettings
-from agentgym.rollout.collector import CollectStats, EpisodeSpec, collect
+from agentgym.rollout.collector import CollectStats, EpisodeSpec
 from agentgym.rollout.pool import EnvFactory, SubprocessPool
 from agentgym.trajectory.records import Episode
 from agentgym.trajectory.summary import summarize
 from agentgym.trajectory.writer import TrajectoryWriter
+from agentgym.train import lora
 from agentgym.train.config import TrainConfig, config_dict
-from agentgym.train.credit import token_gae, turn_advantages
+from agentgym.train.credit import kl_turn_rewards, token_gae, turn_advantages
+from agentgym.train.distributed import Distributed, collect_split
 from agentgym.train.logger import MetricsLogger
 from agentgym.train.run_dir import RunDir, load_checkpoint_state
 from agentgym.train.samples import Sample, demonstration_samples, rollout_samples, set_advantages
 from agentgym.train.sft_data import load_chat_samples
-from agentgym.train.update import LossSettings, ValueHead, collate, micro_batches, policy_step, sft_step, token_logprobs
+from agentgym.train.update import (LossSettings, ValueHead, collate, forward_context, micro_batches, policy_step, sft_step,
+                                   token_logprobs)
 
 EVAL_KEYS = ("eval_before", "eval_sft", "eval_after")
 REFERENCE_DIR = "reference"  # the KL reference model, inside the run directory
@@ -52,10 +60,16 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, *, resume: bool = False, overwrite: bool = False, console: Any = None) -> None:
         self.config = config
+        self.dist = Distributed.from_env(config.model.device)
+        self.device = self.dist.device(config.model.device)
         self.run_dir = RunDir(config.run_dir)
-        self.run_dir.prepare(resume=resume, overwrite=overwrite)
+        try:
+            self.dist.on_main(lambda: self.run_dir.prepare(resume=resume, overwrite=overwrite))
+        except BaseException:
+            self.dist.close()
+            raise
         self.resume = resume
-        self.logger = MetricsLogger(self.run_dir, config, console=console)
+        self.logger = MetricsLogger(self.run_dir, config, console=console, enabled=self.dist.is_main)
         self.policy: Any = None
         self.optimizer: Any = None
         self.value_head: ValueHead | None = None
@@ -103,6 +117,7 @@ class Trainer:
             pool.close()
         self._pools.clear()
         self.logger.close()
+        self.dist.close()
 
     # set-up ---------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -111,21 +126,37 @@ class Trainer:
         if latest is not None:
             self.state = load_checkpoint_state(latest)
             self._resumed_elapsed = self.state["elapsed_s"]
-            self.policy = load_attr("policies.hf:HFPolicy")(str(latest / "model"), device=config.model.device or None)
+            self.policy = self._load_policy(latest)
             self._restore_optimizer(latest)
-            self.run_dir.truncate_metrics(lambda r: r.get("logged_at_s", 0.0) <= self.state["elapsed_s"])
+            elapsed = self.state["elapsed_s"]
+            self.dist.on_main(lambda: self.run_dir.truncate_metrics(lambda r: r.get("logged_at_s", 0.0) <= elapsed))
             self.logger.info(f"resumed from {latest.name} (iteration {self.state['iteration']})")
             return
         _seed_everything(config.seed)
-        self.run_dir.write_config(config_dict(config))
+        self.dist.on_main(lambda: self.run_dir.write_config(config_dict(config)))
         self.policy = self._build_policy()
+        if config.model.lora_rank:
+            if not config.model.path:  # the base a resumed run puts the adapter back on
+                self.dist.on_main(lambda: self.policy.save(self.run_dir.path / lora.BASE_DIR))
+            lora.add_adapter(self.policy, config.model)
+        self.dist.broadcast_parameters([self.policy.model])
         self._checkpoint("start")
+
+    def _load_policy(self, checkpoint: Any) -> Any:
+        """The policy of ``checkpoint``: its model, or (LoRA) the base with its adapter."""
+        hf_policy, model = load_attr("policies.hf:HFPolicy"), self.config.model
+        if not model.lora_rank:
+            return hf_policy(str(checkpoint / "model"), device=self.device)
+        policy = hf_policy(model.path or str(self.run_dir.path / lora.BASE_DIR), device=self.device, dtype=model.dtype or None,
+                           seed=self.config.seed)
+        lora.load_adapter(policy, checkpoint / lora.ADAPTER_DIR)
+        return policy
 
     def _build_policy(self) -> Any:
         config, model = self.config, self.config.model
         hf_policy = load_attr("policies.hf:HFPolicy")
         if model.path:
-            return hf_policy(model.path, device=model.device or None, dtype=model.dtype or None, seed=config.seed)
+            return hf_policy(model.path, device=self.device, dtype=model.dtype or None, seed=config.seed)
         tiny = "policies.tiny"
         corpus_episodes = self._expert_episodes(max(model.corpus_episodes, config.sft.episodes))[:model.corpus_episodes]
         corpus = [text for e in corpus_episodes for text in [e.first_observation] + [t.raw_output + "\n" + t.observation for t in e.turns]]
@@ -133,7 +164,7 @@ class Trainer:
         tiny_config = load_attr(f"{tiny}:tiny_config")(tokenizer, hidden_size=model.hidden_size, layers=model.layers, heads=model.heads)
         self.logger.info(f"built a {model.layers}-layer, {model.hidden_size}-wide model with a {len(tokenizer)}-token "
                          f"tokenizer trained on {len(corpus_episodes)} expert episodes")
-        return hf_policy.from_config(tiny_config, tokenizer, seed=config.seed, device=model.device or None)
+        return hf_policy.from_config(tiny_config, tokenizer, seed=config.seed, device=self.device)
 
     def _pool(self, which: str) -> SubprocessPool:
         if which not in self._pools:
@@ -155,9 +186,7 @@ class Trainer:
         cached = self._experts
         if len(cached) < count:
             specs = [EpisodeSpec(self.config.env.id, seed) for seed in range(len(cached), count)]
-            settings = self._settings(0.0, 1, context="text")
-            new = sorted(collect(self._pool("train"), make_policy("expert"), specs, settings=settings), key=lambda e: e.seed)
-            self._experts = cached + new
+            self._experts = cached + self._collect("train", make_policy("expert"), specs, self._settings(0.0, 1, context="text"))
         return self._experts[:count]
 
     def _has_sft(self) -> bool:
@@ -181,7 +210,7 @@ class Trainer:
                          f"{', plus ' + sft.data if sft.data else ''}), {sft.epochs} epochs")
         model = self.policy.model
         model.train()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=sft.lr)
+        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=sft.lr)
         steps_per_epoch = math.ceil(len(samples) / sft.minibatch_samples)
         total = steps_per_epoch * sft.epochs
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(sft.warmup_steps, total))
@@ -195,7 +224,7 @@ class Trainer:
                 batch = [samples[i] for i in order[start:start + sft.minibatch_samples]]
                 epoch_metrics.append(self._guard(lambda: sft_step(model, optimizer, batch, pad_id=self.policy.pad_id,
                                                                   batch_tokens=sft.batch_tokens, max_grad_norm=sft.max_grad_norm,
-                                                                  scheduler=scheduler)))
+                                                                  scheduler=scheduler, dist=self.dist, autocast=config.model.amp)))
                 step += 1
             self.logger.log("sft", epoch + 1, _mean_metrics(epoch_metrics), elapsed_s=self._elapsed())
         model.eval()
@@ -207,16 +236,12 @@ class Trainer:
             self._make_rl_optimizer()
         start = time.perf_counter()
         stats = CollectStats()
-        specs = self._rl_specs(k)
-        episodes = list(collect(self._pool("train"), self.policy, specs,
-                                settings=self._settings(rl.temperature, rl.max_new_tokens), run_id=config.name, stats=stats))
-        order = {(spec.group_id, spec.sampling_seed): i for i, spec in enumerate(specs)}
-        episodes.sort(key=lambda e: order.get((e.group_id, e.metadata.get("sampling_seed")), len(order)))
+        episodes = self._collect("train", self.policy, self._rl_specs(k), self._settings(rl.temperature, rl.max_new_tokens), stats)
         rollout_s = time.perf_counter() - start
-        self._write_episodes(episodes, phase="rl", iteration=k + 1)
         start = time.perf_counter()
         metrics = self._update(episodes)
         update_s = time.perf_counter() - start
+        self._write_episodes(episodes, phase="rl", iteration=k + 1)  # with the shaped rewards the update added
         outcome = summarize(episodes)
         metrics.update({
             "train/success_rate": outcome["success_rate"], "train/mean_return": outcome["mean_return"],
@@ -258,6 +283,12 @@ class Trainer:
             by_episode.setdefault(sample.episode, []).append(sample)
         metrics: dict[str, float] = {}
         old_values: dict[int, torch.Tensor] = {}
+        if rl.kl_in_reward and self.ref_model is not None:
+            reference = self._reference_logprobs(samples)
+            penalties = kl_turn_rewards(samples, [reference[id(s)] for s in samples], coef=rl.kl_coef, estimator=rl.kl_estimator)
+            for (index, turn), reward in penalties.items():
+                episodes[index].turns[turn].shaped_rewards["kl"] = reward
+            metrics["reward/kl"] = sum(penalties.values()) / max(len(episodes), 1)
         try:
             if rl.algo == "ppo":
                 old_values = self._values(samples)
@@ -278,7 +309,8 @@ class Trainer:
         if not samples:
             return metrics
         settings = LossSettings(temperature=rl.temperature, clip_eps=rl.clip_eps, clip_eps_high=rl.clip_eps_high or None,
-                                dual_clip=rl.dual_clip or None, kl_coef=rl.kl_coef, kl_estimator=rl.kl_estimator,
+                                dual_clip=rl.dual_clip or None, kl_coef=0.0 if rl.kl_in_reward else rl.kl_coef,
+                                kl_estimator=rl.kl_estimator,
                                 entropy_coef=rl.entropy_coef, value_coef=rl.value_coef if rl.algo == "ppo" else 0.0,
                                 value_clip=rl.value_clip or None, level=rl.loss_level)
         model = self.policy.model
@@ -296,35 +328,50 @@ class Trainer:
                     step_metrics.append(self._guard(lambda: policy_step(
                         model, self.optimizer, batch, settings, pad_id=self.policy.pad_id, batch_tokens=rl.batch_tokens,
                         max_grad_norm=rl.max_grad_norm, ref_model=self.ref_model, value_head=self.value_head,
-                        old_values=old_values)))
+                        old_values=old_values, dist=self.dist, autocast=config.model.amp)))
         model.eval()
         metrics.update(_mean_metrics(step_metrics))
         return metrics
 
-    @torch.no_grad()
     def _values(self, samples: Sequence[Sample]) -> dict[int, torch.Tensor]:
         """The value head's estimates for every token of ``samples`` (PPO's old values)."""
-        out = {}
+        temperature = self.config.rl.temperature
+        return self._token_pass(samples, lambda batch: token_logprobs(self.policy.model, batch, temperature, self.value_head)[2])
+
+    def _reference_logprobs(self, samples: Sequence[Sample]) -> dict[int, torch.Tensor]:
+        """The KL reference model's log-prob of every token of ``samples``."""
+        temperature = self.config.rl.temperature
+        return self._token_pass(samples, lambda batch: token_logprobs(self.ref_model, batch, temperature)[0])
+
+    @torch.no_grad()
+    def _token_pass(self, samples: Sequence[Sample], compute: Any) -> dict[int, torch.Tensor]:
+        """``compute(batch)`` (a ``[rows, seq]`` tensor) for every sample, keyed by ``id(sample)``,
+        without gradient; each rank computes its share, every rank gets them all."""
+        mine: list[tuple[int, torch.Tensor]] = []
         device = next(self.policy.model.parameters()).device
-        for group in micro_batches(samples, self.config.rl.batch_tokens):
+        index = {id(sample): i for i, sample in enumerate(samples)}
+        for group in micro_batches(self.dist.shard(samples), self.config.rl.batch_tokens):
             batch = collate(group, self.policy.pad_id, device)
-            _, _, values = token_logprobs(self.policy.model, batch, self.config.rl.temperature, self.value_head)
+            with forward_context(device, self.config.model.amp):
+                values = compute(batch)
             for row, sample in enumerate(group):
-                out[id(sample)] = values[row, :len(sample)].detach().cpu()
-        return out
+                mine.append((index[id(sample)], values[row, :len(sample)].detach().float().cpu()))
+        return {id(samples[i]): value for i, value in self.dist.gather(mine)}
 
     def _make_rl_optimizer(self) -> None:
         rl = self.config.rl
-        parameters = list(self.policy.model.parameters())
+        model = self.policy.model
+        parameters = [p for p in model.parameters() if p.requires_grad]  # LoRA: the adapter's only
         if rl.algo == "ppo":
-            self.value_head = ValueHead(self.policy.model.config.hidden_size).to(self.policy.device)
+            self.value_head = ValueHead(model.config.hidden_size).to(self.policy.device)
             parameters += list(self.value_head.parameters())
         self.optimizer = torch.optim.AdamW(parameters, lr=rl.lr)
-        if rl.kl_coef:
+        if rl.kl_coef and lora.is_lora(model) and not self._has_sft():
+            self.ref_model = lora.AdapterOff(model)  # the adapter has not trained yet: the base is the reference
+        elif rl.kl_coef:
             # the reference is the policy as RL found it, kept on disk for a resumed run
             reference = self.run_dir.path / REFERENCE_DIR
-            if not reference.exists():
-                self.policy.save(reference)
+            self.dist.on_main(lambda: reference.exists() or lora.save_model(self.policy, reference))
             self.ref_model = load_attr("policies.hf:HFPolicy")(str(reference), device=str(self.policy.device)).model
             self.ref_model.eval().requires_grad_(False)
 
@@ -342,7 +389,7 @@ class Trainer:
         specs = [EpisodeSpec(config.env.id, config.env.eval_seed + i) for i in range(config.eval.episodes)]
         settings = self._settings(config.eval.temperature, config.eval.max_new_tokens)
         start = time.perf_counter()
-        episodes = list(collect(self._pool("eval"), self.policy, specs, settings=settings, run_id=config.name))
+        episodes = self._collect("eval", self.policy, specs, settings)
         self._write_episodes(episodes, phase=key, iteration=self.state["iteration"])
         summary = {k: v for k, v in summarize(episodes).items() if k != "wall_seconds"}
         summary["wall_s"] = time.perf_counter() - start
@@ -356,9 +403,16 @@ class Trainer:
         return summary
 
     # bookkeeping ----------------------------------------------------------------------------
+    def _collect(self, which: str, policy: Any, specs: list[EpisodeSpec], settings: RunSettings,
+                 stats: CollectStats | None = None) -> list[Episode]:
+        """The episodes of ``specs``, in the specs' order (distributed: played split, gathered)."""
+        return collect_split(self.dist, self._pool(which), policy, specs, settings=settings, run_id=self.config.name, stats=stats)
+
     def _write_episodes(self, episodes: list[Episode], *, phase: str, iteration: int) -> None:
         for episode in episodes:
             episode.metadata.update(phase=phase, iteration=iteration)
+        if not self.dist.is_main:
+            return
         with TrajectoryWriter(self.run_dir.trajectories, run_config={"name": self.config.name}, flush_every=max(1, len(episodes))) as writer:
             writer.write_many(episodes)
 
@@ -368,8 +422,9 @@ class Trainer:
 
     def _checkpoint(self, name: str) -> None:
         self.state["elapsed_s"] = self._elapsed()
-        self.run_dir.save_checkpoint(name, policy=self.policy, optimizer=self.optimizer, value_head=self.value_head,
-                                     state=self.state, keep=self.config.log.keep_checkpoints)
+        self.dist.on_main(lambda: self.run_dir.save_checkpoint(name, policy=self.policy, optimizer=self.optimizer,
+                                                               value_head=self.value_head, state=self.state,
+                                                               keep=self.config.log.keep_checkpoints))
 
     def _guard(self, step: Any) -> dict[str, float]:
         """Run an optimiser step. The loss and the gradient norm are checked before the
@@ -382,8 +437,10 @@ class Trainer:
             raise
 
     def _stop_nonfinite(self, what: str) -> None:
-        path = self.run_dir.save_checkpoint("nonfinite-last-good", policy=self.policy, optimizer=None, value_head=self.value_head,
-                                            state={**self.state, "elapsed_s": self._elapsed()}, keep=0)
+        path = self.run_dir.checkpoints / "nonfinite-last-good"
+        state = {**self.state, "elapsed_s": self._elapsed()}
+        self.dist.on_main(lambda: self.run_dir.save_checkpoint(path.name, policy=self.policy, optimizer=None,
+                                                               value_head=self.value_head, state=state, keep=0))
         raise NonFiniteError(f"training stopped: {what}. The last good state is saved in {path}")
 
     def _elapsed(self) -> float:
@@ -394,7 +451,7 @@ class Trainer:
         evals = self.state["evals"]
         summary = {"env_id": self.config.env.id, **{key: evals.get(key) for key in EVAL_KEYS},
                    "iterations": self.state["iteration"], "wall_time_s": self._elapsed()}
-        self.run_dir.write_summary(summary)
+        self.dist.on_main(lambda: self.run_dir.write_summary(summary))
         self.logger.finish(summary)
         return summary
 

@@ -6,10 +6,19 @@ samples first so that samples of similar length share a batch and little is padd
 micro-batch's loss is weighted by its share of the loss's units (agent tokens, turns or
 sequences, per the aggregation level), so the accumulated gradient is exactly that of the whole
 batch in one pass, whatever the budget.
+
+Data-parallel (``dist``, :mod:`agentgym.train.distributed`): every rank is given the whole
+batch, computes the loss of its share only, with each micro-batch weighted by its share of the
+*whole* batch's units; the gradients are summed over ranks before clipping and the step. So the
+step is that of one process on the whole batch, whatever the number of ranks (up to float error).
+
+``autocast`` runs the forward passes under ``torch.autocast(bfloat16)`` (CUDA mixed precision);
+the log-probs, losses and the backward stay in float32 where they matter (logits are upcast).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +26,11 @@ from typing import Any
 import torch
 
 from agentgym.algos import aggregate, check_finite, entropy_from_logits, kl_penalty, ppo_clip_loss, value_loss
+from agentgym.errors import NonFiniteError
+from agentgym.train.distributed import Distributed
 from agentgym.train.samples import Sample
+
+SINGLE = Distributed()  # one process: nothing is split or reduced
 
 
 @dataclass
@@ -101,6 +114,70 @@ def token_logprobs(model: Any, batch: dict[str, torch.Tensor], temperature: floa
     return logprobs, entropy, values
 
 
+def loss_token_logprobs(model: Any, batch: dict[str, torch.Tensor], temperature: float = 1.0,
+                        value_head: ValueHead | None = None, base: torch.Tensor | None = None,
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """:func:`token_logprobs` computed only where ``batch["loss_mask"]`` is non-zero.
+
+    The model's output layer (``get_output_embeddings()``) is applied to the hidden states of
+    those positions alone, and the log-softmax and entropy to their logits alone; elsewhere the
+    returned log-probs are ``base`` (default 0, entry 0 always 0) and the entropies 0, constants
+    without gradient. Wherever the mask is non-zero the values, and so any masked loss and its
+    gradient, are those of :func:`token_logprobs`. A model whose output layer cannot be reached
+    this way (or that calls it more than once) has its full logits computed and then selected.
+
+    A right-padded batch (:func:`collate`'s) runs without its attention mask: in a causal model
+    no real token sees the padding after it, so the real tokens' outputs are unchanged, and the
+    attention takes its causal path (no mask built or applied, the blocks above the diagonal
+    skipped) instead of a full masked one.
+    """
+    ids, mask = batch["input_ids"], batch["loss_mask"]
+    attention = batch["attention_mask"]
+    if attention.dim() == 2 and bool((attention[:, 1:] <= attention[:, :-1]).all()) and bool(attention[:, 0].all()):
+        attention = None  # right padding only
+    select = mask != 0
+    select[:, 0] = False  # position 0 predicts nothing: its log-prob is 0 in token_logprobs too
+    rows, cols = select.nonzero(as_tuple=True)
+    calls = []
+
+    def keep_selected(module: Any, args: tuple) -> tuple | None:
+        calls.append(tuple(args[0].shape))
+        if len(calls) > 1 or calls[0][:2] != tuple(ids.shape):
+            return None  # not the one call on the hidden states: left alone, and the forward run again
+        # the prediction of token i is read at position i-1
+        return (args[0][rows, cols - 1].unsqueeze(0), *args[1:])
+
+    def forward(hook: bool) -> Any:
+        head = model.get_output_embeddings() if hook and hasattr(model, "get_output_embeddings") else None
+        handle = head.register_forward_pre_hook(keep_selected) if isinstance(head, torch.nn.Module) else None
+        try:
+            return model(input_ids=ids, attention_mask=attention, output_hidden_states=value_head is not None)
+        finally:
+            if handle is not None:
+                handle.remove()
+
+    output = forward(hook=True)
+    logits = output.logits
+    if len(calls) == 1 and calls[0][:2] == tuple(ids.shape) and tuple(logits.shape[:2]) == (1, len(rows)):
+        logits = logits[0]
+    else:
+        if calls:  # the output layer is not used the way the hook expects: run the model as it is
+            output = forward(hook=False)
+        logits = output.logits[rows, cols - 1]
+    logits = logits.float() / (temperature or 1.0)
+    picked = torch.log_softmax(logits, dim=-1).gather(-1, ids[rows, cols].unsqueeze(-1)).squeeze(-1)
+    zeros = torch.zeros(ids.shape, dtype=picked.dtype, device=ids.device)
+    logprobs = zeros.clone() if base is None else base.to(picked.dtype).clone()
+    logprobs[:, 0] = 0.0
+    logprobs = logprobs.index_put((rows, cols), picked)
+    entropy = zeros.index_put((rows, cols), entropy_from_logits(logits))
+    values = None
+    if value_head is not None:
+        hidden = value_head(output.hidden_states[-1])
+        values = torch.cat([torch.zeros_like(hidden[:, :1]), hidden[:, :-1]], dim=-1)
+    return logprobs, entropy, values
+
+
 def loss_units(batch: dict[str, torch.Tensor], level: str) -> int:
     """How many units the loss averages over at ``level``: agent tokens, turns or sequences."""
     mask = batch["loss_mask"] > 0
@@ -113,76 +190,113 @@ def loss_units(batch: dict[str, torch.Tensor], level: str) -> int:
     return int(torch.unique(pairs, dim=0).shape[0]) if pairs.numel() else 0
 
 
+def sample_units(samples: Sequence[Sample], level: str) -> int:
+    """:func:`loss_units` of ``samples`` without collating them (the whole batch's count, on
+    every rank, when each rank computes the loss of only a share)."""
+    if level == "token":
+        return sum(sum(1 for m in s.loss_mask if m > 0) for s in samples)
+    if level == "sequence":
+        return sum(any(m > 0 for m in s.loss_mask) for s in samples)
+    return sum(len({t for t, m in zip(s.turn_ids, s.loss_mask) if m > 0}) for s in samples)
+
+
+def forward_context(device: torch.device, autocast: bool) -> Any:
+    """``torch.autocast(bfloat16)`` on ``device`` when ``autocast``, else nothing."""
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+
+
 def sft_step(model: Any, optimizer: Any, samples: Sequence[Sample], *, pad_id: int, batch_tokens: int,
-             level: str = "token", max_grad_norm: float = 1.0, scheduler: Any = None) -> dict[str, float]:
+             level: str = "token", max_grad_norm: float = 1.0, scheduler: Any = None, dist: Distributed = SINGLE,
+             autocast: bool = False) -> dict[str, float]:
     """One optimiser step of behaviour cloning: the mean negative log-likelihood of the agent tokens."""
     device = next(model.parameters()).device
-    batches = [collate(group, pad_id, device) for group in micro_batches(samples, batch_tokens)]
-    total = sum(loss_units(b, level) for b in batches)
+    total = sample_units(samples, level)
+    batches = [collate(group, pad_id, device) for group in micro_batches(dist.shard(samples), batch_tokens)]
     optimizer.zero_grad(set_to_none=True)
-    loss_sum, correct, tokens = 0.0, 0.0, 0.0
+    sums = {"sft/loss": 0.0, "correct": 0.0, "tokens": 0.0}
+    failure = None
     for batch in batches:
-        logprobs, _, _ = token_logprobs(model, batch)
-        loss = aggregate(-logprobs, batch["loss_mask"], level=level, turn_ids=batch["turn_ids"])
-        check_finite("SFT loss", loss)
+        with forward_context(device, autocast):
+            logprobs, _, _ = loss_token_logprobs(model, batch)
+            loss = aggregate(-logprobs, batch["loss_mask"], level=level, turn_ids=batch["turn_ids"])
+        failure = _nonfinite("SFT loss", loss, dist)
+        if failure:
+            break
         weight = loss_units(batch, level) / max(total, 1)
         (loss * weight).backward()
-        loss_sum += float(loss.detach()) * weight
+        sums["sft/loss"] += float(loss.detach()) * weight
         mask = batch["loss_mask"]
-        correct += float((logprobs.detach().exp() * mask).sum())
-        tokens += float(mask.sum())
+        sums["correct"] += float((logprobs.detach().exp() * mask).sum())
+        sums["tokens"] += float(mask.sum())
+    sums = _reduce(model, dist, failure, sums)
     grad_norm = _step(model, optimizer, max_grad_norm, scheduler)
-    return {"sft/loss": loss_sum, "sft/token_prob": correct / max(tokens, 1.0), "sft/grad_norm": grad_norm}
+    return {"sft/loss": sums["sft/loss"], "sft/token_prob": sums["correct"] / max(sums["tokens"], 1.0), "sft/grad_norm": grad_norm}
 
 
 def policy_step(model: Any, optimizer: Any, samples: Sequence[Sample], settings: LossSettings, *, pad_id: int,
                 batch_tokens: int, max_grad_norm: float = 1.0, ref_model: Any = None,
-                value_head: ValueHead | None = None, old_values: dict[int, torch.Tensor] | None = None) -> dict[str, float]:
+                value_head: ValueHead | None = None, old_values: dict[int, torch.Tensor] | None = None,
+                dist: Distributed = SINGLE, autocast: bool = False) -> dict[str, float]:
     """One optimiser step of the policy loss over ``samples`` (their advantages set).
 
     ``ref_model`` adds ``kl_coef`` x KL(policy || ref) per token; ``value_head`` (PPO) adds the
     value loss against ``sample.returns``, clipped around ``old_values[id(sample)]``.
     """
     device = next(model.parameters()).device
-    groups = micro_batches(samples, batch_tokens)
+    total = sample_units(samples, settings.level)
+    agent_tokens = float(sample_units(samples, "token"))
+    groups = micro_batches(dist.shard(samples), batch_tokens)
     batches = [collate(group, pad_id, device) for group in groups]
-    total = sum(loss_units(b, settings.level) for b in batches)
     optimizer.zero_grad(set_to_none=True)
     sums: dict[str, float] = {}
-    agent_tokens = sum(float(b["loss_mask"].sum()) for b in batches)
+    failure = None
     for group, batch in zip(groups, batches):
         weight = loss_units(batch, settings.level) / max(total, 1)
         token_weight = float(batch["loss_mask"].sum()) / max(agent_tokens, 1.0)
-        logprobs, entropy, values = token_logprobs(model, batch, settings.temperature, value_head)
-        mask, level, turns = batch["loss_mask"], settings.level, batch["turn_ids"]
-        loss, stats = ppo_clip_loss(logprobs, batch["old_logprobs"], batch["advantages"], mask,
-                                    clip_eps=settings.clip_eps, clip_eps_high=settings.clip_eps_high,
-                                    dual_clip=settings.dual_clip, level=level, turn_ids=turns)
-        terms = {"loss/policy": float(loss.detach())}
-        if ref_model is not None and settings.kl_coef:
-            with torch.no_grad():
-                ref_logprobs, _, _ = token_logprobs(ref_model, batch, settings.temperature)
-            kl = aggregate(kl_penalty(logprobs, ref_logprobs, settings.kl_estimator), mask, level=level, turn_ids=turns)
-            loss = loss + settings.kl_coef * kl
-            terms["loss/kl"] = float(kl.detach())
-        mean_entropy = aggregate(entropy, mask, level=level, turn_ids=turns)
-        if settings.entropy_coef:
-            loss = loss - settings.entropy_coef * mean_entropy
-        terms["policy/entropy"] = float(mean_entropy.detach())
-        if value_head is not None:
-            old = collate_values(group, old_values or {}, values)
-            v_loss = value_loss(values, old, batch["returns"], mask, clip=settings.value_clip, level=level, turn_ids=turns)
-            loss = loss + settings.value_coef * v_loss
-            terms["loss/value"] = float(v_loss.detach())
-        check_finite("policy loss", loss)
+        with forward_context(device, autocast):
+            loss, terms, stats = _policy_loss(model, batch, group, settings, ref_model, value_head, old_values)
+        failure = _nonfinite("policy loss", loss, dist)
+        if failure:
+            break
         (loss * weight).backward()
         terms["loss/total"] = float(loss.detach())
         for key, value in terms.items():
             sums[key] = sums.get(key, 0.0) + value * weight
         for key, value in stats.items():
             sums[f"policy/{key}"] = sums.get(f"policy/{key}", 0.0) + float(value) * token_weight
+    sums = _reduce(model, dist, failure, sums, extra=value_head)
     sums["policy/grad_norm"] = _step(model, optimizer, max_grad_norm, None, extra=value_head)
     return sums
+
+
+def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sample], settings: LossSettings,
+                 ref_model: Any, value_head: ValueHead | None, old_values: dict[int, torch.Tensor] | None,
+                 ) -> tuple[torch.Tensor, dict[str, float], dict[str, Any]]:
+    """The policy loss of one micro-batch, its terms (for the metrics) and the clip statistics."""
+    # off the loss tokens the log-probs are the old ones (ratio 1): constants, like the masked-out terms
+    logprobs, entropy, values = loss_token_logprobs(model, batch, settings.temperature, value_head,
+                                                    base=batch["old_logprobs"])
+    mask, level, turns = batch["loss_mask"], settings.level, batch["turn_ids"]
+    loss, stats = ppo_clip_loss(logprobs, batch["old_logprobs"], batch["advantages"], mask,
+                                clip_eps=settings.clip_eps, clip_eps_high=settings.clip_eps_high,
+                                dual_clip=settings.dual_clip, level=level, turn_ids=turns)
+    terms = {"loss/policy": float(loss.detach())}
+    if ref_model is not None and settings.kl_coef:
+        with torch.no_grad():
+            ref_logprobs, _, _ = loss_token_logprobs(ref_model, batch, settings.temperature, base=batch["old_logprobs"])
+        kl = aggregate(kl_penalty(logprobs, ref_logprobs, settings.kl_estimator), mask, level=level, turn_ids=turns)
+        loss = loss + settings.kl_coef * kl
+        terms["loss/kl"] = float(kl.detach())
+    mean_entropy = aggregate(entropy, mask, level=level, turn_ids=turns)
+    if settings.entropy_coef:
+        loss = loss - settings.entropy_coef * mean_entropy
+    terms["policy/entropy"] = float(mean_entropy.detach())
+    if value_head is not None:
+        old = collate_values(group, old_values or {}, values)
+        v_loss = value_loss(values, old, batch["returns"], mask, clip=settings.value_clip, level=level, turn_ids=turns)
+        loss = loss + settings.value_coef * v_loss
+        terms["loss/value"] = float(v_loss.detach())
+    return loss, terms, stats
 
 
 def collate_values(group: Sequence[Sample], old_values: dict[int, torch.Tensor], like: torch.Tensor) -> torch.Tensor:
@@ -195,10 +309,37 @@ def collate_values(group: Sequence[Sample], old_values: dict[int, torch.Tensor],
     return out.detach()
 
 
-def _step(model: Any, optimizer: Any, max_grad_norm: float, scheduler: Any, extra: Any = None) -> float:
+def _nonfinite(what: str, loss: torch.Tensor, dist: Distributed) -> str | None:
+    """Check ``loss``: one process raises at once; a rank of a data-parallel run returns the
+    failure, so that it still meets the other ranks in the gradient reduction, where every rank
+    raises it."""
+    try:
+        check_finite(what, loss)
+    except NonFiniteError as exc:
+        if not dist.enabled:
+            raise
+        return f"rank {dist.rank}: {exc}"
+    return None
+
+
+def _reduce(model: Any, dist: Distributed, failure: str | None, sums: dict[str, float], extra: Any = None) -> dict[str, float]:
+    """Sum the gradients and the metric sums over ranks (nothing to do in one process)."""
+    if not dist.enabled:
+        return sums
+    dist.check_finite(failure)
+    dist.all_reduce_gradients(_trainable(model, extra))
+    return dist.all_reduce_sums(sums)
+
+
+def _trainable(model: Any, extra: Any = None) -> list[torch.nn.Parameter]:
     parameters = [p for p in model.parameters() if p.requires_grad]
     if extra is not None:
         parameters += list(extra.parameters())
+    return parameters
+
+
+def _step(model: Any, optimizer: Any, max_grad_norm: float, scheduler: Any, extra: Any = None) -> float:
+    parameters = _trainable(model, extra)
     norm = torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm if max_grad_norm > 0 else float("inf"))
     check_finite("gradient norm", norm)
     optimizer.step()

@@ -18,7 +18,11 @@ test     2,000,000 .. 2,999,999
 
 Control characters and backslashes in an action are replaced by spaces (the Z-machine
 interpreter hangs on a NUL byte, and reads a backslash as an escape of its own). The first observation is the objective and the room description (TextWorld's banner is
-dropped); later ones are TextWorld's feedback without its prompt line. ``info``: the standard
+dropped); later ones are TextWorld's feedback without its prompt line — and, with
+``describe_room=True``, followed by the current room's description (what ``look`` prints)
+whenever the feedback does not already hold it, the observation most TextWorld agents are
+trained on: after a move that failed ("You can't go that way.") the exits stay in view, which
+an agent that sees only the last turn or two (the ``window`` context) needs. ``info``: the standard
 keys, with ``admissible_actions`` = TextWorld's admissible commands, ``action_valid`` = the
 action was one of them, ``expert_action`` = the first command of TextWorld's winning policy
 from the current state, ``rubric`` = one entry per quest (completed or not).
@@ -46,6 +50,7 @@ generator = require("textworld.generator", extra="textworld", what="the TextWorl
 SPLIT_BASE = {"train": 0, "valid": 1_000_000, "test": 2_000_000}
 SPLIT_SIZE = 1_000_000
 _PROMPT = re.compile(r"\n>[^\n]*$")
+_BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 GAME_FILE = "game.z8"
 
@@ -55,11 +60,17 @@ TASK_SPACES: dict[str, TaskSpace] = {
         "recipe": IntRange(1, 5, default=1), "take": IntRange(0, 5, default=1), "go": Choice((1, 6, 9, 12)),
         "open": Choice((False, True)), "cook": Choice((False, True)), "cut": Choice((False, True)),
     }),
-    "coin": TaskSpace({"level": IntRange(1, 300, default=1)}),
+    "coin": TaskSpace({"level": IntRange(1, 300, default=1), "goal": Choice(("detailed", "brief"))}),
     "treasure": TaskSpace({"level": IntRange(1, 30, default=1)}),
     "custom": TaskSpace({"world_size": IntRange(1, 20, default=3), "nb_objects": IntRange(0, 30, default=5),
                          "quest_length": IntRange(1, 20, default=3)}),
 }
+# Parameters that change what the player is told, not the game: left out of the game's cache key.
+# coin's ``goal="brief"`` replaces TextWorld's objective, which spells out the route, with the
+# task of the original Coin Collector (Yuan et al. 2018, "Counting to Explore and Generalize in
+# Text-based Games"): find the coin.
+TOLD_PARAMETERS = {"coin": ("goal",)}
+BRIEF_GOALS = {"coin": "Find the coin and take it."}
 CHALLENGE_NAMES = {"simple": "tw-simple", "cooking": "tw-cooking", "coin": "tw-coin_collector", "treasure": "tw-treasure_hunter"}
 
 
@@ -91,17 +102,19 @@ class TextWorldEnv(TextEnv):
         kind: ``simple``, ``cooking``, ``coin``, ``treasure``, ``custom`` or ``game``.
         split: ``train``, ``valid`` or ``test`` (the game-seed range; see the module docstring).
         path: for ``kind="game"``: a ``.z8``/``.ulx`` file, or a folder of them (reset picks one).
+        describe_room: follow each step's feedback with the room's description when the
+            feedback does not already hold it (see the module docstring).
         **task: the kind's parameters (see :data:`TASK_SPACES`), e.g. ``level=5``.
     """
 
     def __init__(self, kind: str = "simple", split: str = "train", path: str | None = None,
-                 render_mode: str | None = None, **task: Any) -> None:
+                 describe_room: bool = False, render_mode: str | None = None, **task: Any) -> None:
         super().__init__(render_mode=render_mode)
         if kind != "game" and kind not in TASK_SPACES:
             raise ValueError(f"unknown TextWorld kind {kind!r}; choose from {', '.join([*TASK_SPACES, 'game'])}")
         if split not in SPLIT_BASE:
             raise ValueError(f"split must be one of {tuple(SPLIT_BASE)}, got {split!r}")
-        self.kind, self.split = kind, split
+        self.kind, self.split, self.describe_room = kind, split, bool(describe_room)
         self.task_space = TASK_SPACES.get(kind)
         if kind == "game":
             if task:
@@ -116,6 +129,7 @@ class TextWorldEnv(TextEnv):
         self._game_seed: int | None = None
 
     def _reset(self, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        task: dict[str, Any] = {}
         if self.kind == "game":
             gamefile = self._games[int(self.np_random.integers(len(self._games)))]
             self._task_id = f"textworld/game:{gamefile.name}"
@@ -126,9 +140,12 @@ class TextWorldEnv(TextEnv):
                 seed = SPLIT_BASE[self.split] + int(self.np_random.integers(SPLIT_SIZE))
             if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
                 raise ValueError(f"game_seed must be a non-negative int, got {seed!r}")
-            key = content_key(self.kind, {**task, "seed": seed, "split": self.split}, {"textworld": textworld.__version__})
-            gamefile = cached_build("textworld", key, lambda tmp: _build_in(tmp, self.kind, task, seed, self.split), _is_valid) / GAME_FILE
-            self._task_id = f"textworld/{self.kind}:{key.split('-', 1)[1]}"
+            game = {k: v for k, v in task.items() if k not in TOLD_PARAMETERS.get(self.kind, ())}
+            key = content_key(self.kind, {**game, "seed": seed, "split": self.split}, {"textworld": textworld.__version__})
+            gamefile = cached_build("textworld", key, lambda tmp: _build_in(tmp, self.kind, game, seed, self.split), _is_valid) / GAME_FILE
+            told = "".join(f":{k}={task[k]}" for k in TOLD_PARAMETERS.get(self.kind, ())
+                           if task[k] != self.task_space.default()[k])
+            self._task_id = f"textworld/{self.kind}:{key.split('-', 1)[1]}{told}"
             self._game_seed = seed
         self._close()
         infos = textworld.EnvInfos(feedback=True, description=True, objective=True, admissible_commands=True,
@@ -136,6 +153,8 @@ class TextWorldEnv(TextEnv):
         self._tw = textworld.start(str(gamefile), request_infos=infos)
         self._state = self._tw.reset()
         objective = (self._state["objective"] or "").strip()
+        if task.get("goal") == "brief" and self.kind in BRIEF_GOALS:
+            objective = BRIEF_GOALS[self.kind]
         observation = f"{objective}\n\n{_clean(self._state['description'])}".strip()
         info = self._info(action_valid=True)
         info.update(goal=objective, game_seed=self._game_seed, game_file=str(gamefile))
@@ -149,7 +168,12 @@ class TextWorldEnv(TextEnv):
         previous = self._state["score"]
         self._state, _, done = self._tw.step(action)
         reward = float(self._state["score"] - previous)
-        return _clean(self._state["feedback"]), reward, bool(done), False, self._info(action_valid=valid)
+        observation = _clean(self._state["feedback"])
+        if self.describe_room and not done:
+            description = _clean(self._state["description"])
+            if description and description not in observation:
+                observation = f"{observation}\n\n{description}"
+        return observation, reward, bool(done), False, self._info(action_valid=valid)
 
     def _close(self) -> None:
         if self._tw is not None:
@@ -204,8 +228,9 @@ def private_home(home: Path) -> Iterator[None]:
 
 
 def _clean(text: str | None) -> str:
-    """TextWorld's text without its trailing prompt line (``>  -= Room =- 1/2``)."""
-    return _PROMPT.sub("", text or "").strip()
+    """TextWorld's text without its trailing prompt line (``>  -= Room =- 1/2``), and runs of
+    blank lines (TextWorld's room descriptions leave several) cut to one."""
+    return _BLANK_LINES.sub("\n\n", _PROMPT.sub("", text or "")).strip()
 
 
 def _game_files(path: str | None) -> list[Path]:

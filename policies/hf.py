@@ -61,6 +61,7 @@ class HFPolicy:
         self.name = f"hf:{path}" if path else f"hf:{type(model).__name__}"
         self._seeds = torch.Generator().manual_seed(seed)
         self.eos_ids = _eos_ids(model, tokenizer)
+        self._cache_name = _cache_keyword(self.model)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else next(iter(self.eos_ids))
 
     @classmethod
@@ -115,8 +116,8 @@ class HFPolicy:
             if all(done):
                 break
             output = self.model(input_ids=step_ids, attention_mask=mask, position_ids=step_positions,
-                                past_key_values=past, use_cache=True)
-            past = output.past_key_values
+                                use_cache=True, **{self._cache_name: past})
+            past = getattr(output, self._cache_name)
             logits = output.logits[:, -1, :].float().cpu()
             temperatures = torch.tensor([s.temperature if s.temperature > 0 else 1.0 for s in settings]).unsqueeze(-1)
             logp = torch.log_softmax(logits / temperatures, dim=-1)
@@ -185,6 +186,18 @@ def _sample(logp: Any, sampling: SamplingParams, generator: Any) -> int:
         keep = ordered.cumsum(-1) - ordered < sampling.top_p
         probs = torch.zeros_like(probs).scatter(0, order[keep], ordered[keep])
     return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def _cache_keyword(model: Any) -> str:
+    """The name a model's forward takes (and returns) its KV cache under: ``cache`` in newer
+    transformers (which deprecates ``past_key_values``), ``past_key_values`` before."""
+    import inspect
+
+    forward = getattr(model, "forward", None)
+    try:
+        return "cache" if "cache" in inspect.signature(forward).parameters else "past_key_values"
+    except (TypeError, ValueError):
+        return "past_key_values"
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

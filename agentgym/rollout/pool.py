@@ -11,7 +11,8 @@ one env. Pools are context managers.
 
 :class:`SubprocessPool` (the default for collection) runs each env in its own process, so the
 envs step in parallel and an env that crashes or hangs cannot take the run down: a worker that
-dies (even by SIGKILL) or does not answer within ``step_timeout`` seconds is killed and started
+dies (even by SIGKILL) or does not answer within ``step_timeout`` seconds (``reset_timeout`` for a
+reset, which may generate a game) is killed and started
 again, and its step is reported as an error (the collector ends that episode as truncated with
 the error recorded). Workers start with the ``spawn`` method: the parent may hold a model and
 its threads, which ``fork`` does not survive reliably.
@@ -191,16 +192,19 @@ class SubprocessPool(EnvPool):
 
     Args:
         factories: one picklable callable per env (e.g. :class:`EnvFactory`).
-        step_timeout: seconds a reset or step may take before its worker is killed and restarted.
+        step_timeout: seconds a step may take before its worker is killed and restarted.
+        reset_timeout: the same for a reset, longer by default: a first reset may build its task
+            (TextWorld compiles a game in seconds, and many envs may be compiling at once).
     """
 
-    def __init__(self, factories: Sequence[Callable[[], Any]], step_timeout: float = 120.0) -> None:
+    def __init__(self, factories: Sequence[Callable[[], Any]], step_timeout: float = 120.0,
+                 reset_timeout: float = 900.0) -> None:
         self._context = mp.get_context("spawn")
         self.factories = list(factories)
-        self.step_timeout = step_timeout
+        self.step_timeout, self.reset_timeout = step_timeout, reset_timeout
         self.workers = [_Worker(self._context, f) for f in self.factories]
         self.restarts = 0
-        self._pending: dict[int, float] = {}  # worker -> when its step was sent
+        self._pending: dict[int, tuple[float, float]] = {}  # worker -> (when its command was sent, its time limit)
         self._gone: set[int] = set()
 
     def __len__(self) -> int:
@@ -212,7 +216,7 @@ class SubprocessPool(EnvPool):
 
     def reset(self, index: int, seed: int | None, options: dict | None = None) -> tuple[str, dict]:
         """Reset env ``index``; a failed reset restarts the worker and raises :class:`WorkerError`."""
-        status, value = self.workers[index].ask("reset", (seed, options), self.step_timeout)
+        status, value = self.workers[index].ask("reset", (seed, options), self.reset_timeout)
         if status == "lost":
             self._restart(index)
         if status != "ok":
@@ -221,20 +225,20 @@ class SubprocessPool(EnvPool):
 
     def submit(self, index: int, action: str) -> None:
         """Send a step to worker ``index`` (it works while others do)."""
-        self._send(index, "step", action)
+        self._send(index, "step", action, self.step_timeout)
 
     def submit_reset(self, index: int, seed: int | None, options: dict | None = None) -> None:
         """Send a reset to worker ``index``; its ``(obs, info)`` comes back through :meth:`poll`."""
-        self._send(index, "reset", (seed, options))
+        self._send(index, "reset", (seed, options), self.reset_timeout)
 
-    def _send(self, index: int, command: str, payload: Any) -> None:
-        self._pending[index] = time.perf_counter()
+    def _send(self, index: int, command: str, payload: Any, limit: float) -> None:
+        self._pending[index] = (time.perf_counter(), limit)
         if not self.workers[index].send(command, payload):
             self._gone.add(index)
 
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
         """The submitted resets and steps that finished, waiting up to ``timeout`` seconds for the
-        first (None: until one finishes); a worker past ``step_timeout`` is killed and reported."""
+        first (None: until one finishes); a worker past its time limit is killed and reported."""
         outcomes: dict[int, StepOutcome] = {}
         now = time.perf_counter()
         for index in list(self._gone):
@@ -242,26 +246,26 @@ class SubprocessPool(EnvPool):
             outcomes[index] = self._lost(index, self.workers[index].death_note(), now)
         if outcomes or not self._pending:
             return outcomes
-        oldest = min(self._pending.values())
-        wait = max(0.0, oldest + self.step_timeout - now)
+        deadline = min(started + limit for started, limit in self._pending.values())
+        wait = max(0.0, deadline - now)
         ready = mp_connection.wait([self.workers[i].conn for i in self._pending], timeout=wait if timeout is None else min(wait, timeout))
         by_conn = {self.workers[i].conn: i for i in self._pending}
         for conn in ready:
             index = by_conn[conn]
-            status, value = self.workers[index].receive(0.0, self.step_timeout)
+            status, value = self.workers[index].receive(0.0, self._pending[index][1])
             if status == "lost":
                 outcomes[index] = self._lost(index, value, time.perf_counter())
             else:
-                started = self._pending.pop(index)
+                started, _ = self._pending.pop(index)
                 outcomes[index] = (value, None, time.perf_counter() - started) if status == "ok" else (None, value, time.perf_counter() - started)
         now = time.perf_counter()
-        for index, started in list(self._pending.items()):
-            if now - started >= self.step_timeout:
-                outcomes[index] = self._lost(index, f"the env worker did not answer within {self.step_timeout:g} s (killed and restarted)", now)
+        for index, (started, limit) in list(self._pending.items()):
+            if now - started >= limit:
+                outcomes[index] = self._lost(index, f"the env worker did not answer within {limit:g} s (killed and restarted)", now)
         return outcomes
 
     def _lost(self, index: int, why: str, now: float) -> StepOutcome:
-        started = self._pending.pop(index, now)
+        started, _ = self._pending.pop(index, (now, 0.0))
         self._restart(index)
         return None, why, now - started
 

@@ -3,7 +3,7 @@
 :class:`RayPool` has the interface of the other pools (:mod:`agentgym.rollout.pool`): each env
 lives in a Ray actor; resets and steps are submitted without waiting, so actors step in parallel wherever
 the cluster placed them. An actor whose process dies, or that does not answer
-within ``step_timeout``, is killed and replaced, and the step is reported as an error (the
+within ``step_timeout`` (``reset_timeout`` for a reset), is killed and replaced, and the step is reported as an error (the
 collector ends that episode as truncated); an exception raised by the env itself is reported
 the same way, and the actor kept.
 
@@ -48,20 +48,22 @@ class RayPool(EnvPool):
 
     Args:
         factories: one picklable callable per env (e.g. :class:`~agentgym.rollout.pool.EnvFactory`).
-        step_timeout: seconds a reset or step may take before its actor is replaced.
+        step_timeout: seconds a step may take before its actor is replaced.
+        reset_timeout: the same for a reset (longer: a first reset may build its task).
         cpus_per_env: the CPUs Ray reserves for each actor (fractions pack several on a core).
     """
 
-    def __init__(self, factories: Sequence[Callable[[], Any]], step_timeout: float = 120.0, cpus_per_env: float = 0.25) -> None:
+    def __init__(self, factories: Sequence[Callable[[], Any]], step_timeout: float = 120.0, cpus_per_env: float = 0.25,
+                 reset_timeout: float = 900.0) -> None:
         self._ray = require("ray", extra="ray", what="the Ray env pool")
         if not self._ray.is_initialized():
             self._ray.init()
         self.factories = list(factories)
-        self.step_timeout = step_timeout
+        self.step_timeout, self.reset_timeout = step_timeout, reset_timeout
         self._remote = self._ray.remote(num_cpus=cpus_per_env, max_restarts=0)(_EnvActor)
         self.actors = [self._remote.remote(f) for f in self.factories]
         self.restarts = 0
-        self._futures: dict[int, tuple[Any, float]] = {}  # actor -> (reset or step future, when sent)
+        self._futures: dict[int, tuple[Any, float, float]] = {}  # actor -> (reset or step future, when sent, time limit)
 
     def __len__(self) -> int:
         return len(self.actors)
@@ -71,42 +73,42 @@ class RayPool(EnvPool):
         return self._ray.get(self.actors[index].pid.remote(), timeout=self.step_timeout)
 
     def reset(self, index: int, seed: int | None, options: dict | None = None) -> tuple[str, dict]:
-        status, value = self._wait(index, self.actors[index].reset.remote(seed, options), self.step_timeout)
+        status, value = self._wait(index, self.actors[index].reset.remote(seed, options), self.reset_timeout)
         if status != "ok":
             raise WorkerError(value)
         return value
 
     def submit(self, index: int, action: str) -> None:
-        self._futures[index] = (self.actors[index].step.remote(action), time.perf_counter())
+        self._futures[index] = (self.actors[index].step.remote(action), time.perf_counter(), self.step_timeout)
 
     def submit_reset(self, index: int, seed: int | None, options: dict | None = None) -> None:
-        self._futures[index] = (self.actors[index].reset.remote(seed, options), time.perf_counter())
+        self._futures[index] = (self.actors[index].reset.remote(seed, options), time.perf_counter(), self.reset_timeout)
 
     def poll(self, timeout: float | None = None) -> dict[int, StepOutcome]:
         """The submitted resets and steps that finished, waiting up to ``timeout`` for the first
-        (None: until one finishes); an actor past ``step_timeout`` is replaced and reported."""
+        (None: until one finishes); an actor past its time limit is replaced and reported."""
         if not self._futures:
             return {}
         now = time.perf_counter()
-        oldest = min(started for _, started in self._futures.values())
-        wait = max(0.0, oldest + self.step_timeout - now)
-        refs = [ref for ref, _ in self._futures.values()]
+        deadline = min(started + limit for _, started, limit in self._futures.values())
+        wait = max(0.0, deadline - now)
+        refs = [ref for ref, _, _ in self._futures.values()]
         ready, _ = self._ray.wait(refs, num_returns=1, timeout=wait if timeout is None else min(wait, timeout))
         if ready:
             ready, _ = self._ray.wait(refs, num_returns=len(refs), timeout=0)
         done = set(ready)
         outcomes: dict[int, StepOutcome] = {}
         now = time.perf_counter()
-        for index, (ref, started) in list(self._futures.items()):
+        for index, (ref, started, limit) in list(self._futures.items()):
             if ref in done:
                 del self._futures[index]
-                status, value = self._wait(index, ref, self.step_timeout)
+                status, value = self._wait(index, ref, limit)
                 elapsed = time.perf_counter() - started
                 outcomes[index] = (value, None, elapsed) if status == "ok" else (None, value, elapsed)
-            elif now - started >= self.step_timeout:
+            elif now - started >= limit:
                 del self._futures[index]
                 self._replace(index)
-                outcomes[index] = (None, f"the env actor did not answer within {self.step_timeout:g} s (replaced)", now - started)
+                outcomes[index] = (None, f"the env actor did not answer within {limit:g} s (replaced)", now - started)
         return outcomes
 
     def _wait(self, index: int, future: Any, timeout: float) -> tuple[str, Any]:
@@ -115,7 +117,7 @@ class RayPool(EnvPool):
             return "ok", self._ray.get(future, timeout=timeout)
         except exceptions.GetTimeoutError:
             self._replace(index)
-            return "lost", f"the env actor did not answer within {self.step_timeout:g} s (replaced)"
+            return "lost", f"the env actor did not answer within {timeout:g} s (replaced)"
         except exceptions.RayActorError as exc:
             self._replace(index)
             return "lost", f"the env actor died (replaced): {type(exc).__name__}"

@@ -231,6 +231,7 @@ def make(
     max_episode_steps: int | None = None,
     max_action_length: int | None = DEFAULT_MAX_ACTION_LENGTH,
     action_format: str | None = None,
+    list_actions: bool = False,
     **kwargs: Any,
 ) -> gymnasium.Env:
     """Create a registered env with the standard wrappers.
@@ -239,14 +240,16 @@ def make(
     collapse whitespace, cap at ``max_action_length``; None disables it, and so does a spec with
     ``multiline_actions``),
     :class:`~agentgym.wrappers.TimeLimit` (``max_episode_steps``, else the spec's; none if
-    both are None) and, when ``action_format`` is given, :class:`~agentgym.wrappers.ExtractAction`
-    (the env then takes raw model output).
+    both are None), with ``list_actions`` :class:`~agentgym.wrappers.ListActions` (each
+    observation ends with the admissible actions) and, when ``action_format`` is given,
+    :class:`~agentgym.wrappers.ExtractAction` (the env then takes raw model output).
 
     Args:
         env_id: a registered id, or an :class:`EnvSpec`.
         max_episode_steps: overrides the spec's time limit.
         max_action_length: the action length cap.
         action_format: ``"tag"``, ``"json"``, ``"last_line"``, ``"auto"`` or ``"raw"``.
+        list_actions: append ``info["admissible_actions"]`` to every observation.
         **kwargs: constructor arguments, over the spec's ``kwargs``.
 
     Raises:
@@ -271,6 +274,8 @@ def make(
             env = wrappers.NormalizeAction(env, max_action_length)
         if limit is not None:
             env = wrappers.TimeLimit(env, limit)
+        if list_actions:
+            env = wrappers.ListActions(env)
         if action_format is not None:
             env = wrappers.ExtractAction(env, action_format)
     except Exception:

@@ -106,3 +106,24 @@ def test_chat_view_records_raw_outputs_and_observations():
     ]
     env.reset(seed=3)
     assert len(env.messages) == 2  # a new episode starts a new conversation
+
+
+def test_list_actions_appends_the_admissible_actions_and_leaves_the_rest_alone():
+    plain = agentgym.make("toy/keys-v0", num_rooms=3, num_locks=1)
+    listed = agentgym.make("toy/keys-v0", num_rooms=3, num_locks=1, list_actions=True)
+    observation, info = listed.reset(seed=4)
+    base, _ = plain.reset(seed=4)
+    assert observation == f"{base.rstrip()}\n\nAdmissible actions: {', '.join(info['admissible_actions'])}."
+    action = info["expert_action"]
+    step_listed, step_plain = listed.step(action), plain.step(action)
+    assert step_listed[0].startswith(step_plain[0].rstrip()) and step_listed[0].endswith(
+        ", ".join(step_listed[4]["admissible_actions"]) + ".")
+    assert step_listed[1:4] == step_plain[1:4]  # reward and flags untouched
+    plain.close()
+    listed.close()
+    from agentgym.wrappers import ListActions
+
+    no_list = ListActions(agentgym.make("toy/keys-v0"))
+    assert no_list._with_actions("You see nothing.", {"admissible_actions": None}) == "You see nothing."
+    assert no_list._with_actions("You see nothing.", {"admissible_actions": []}) == "You see nothing."
+    no_list.close()

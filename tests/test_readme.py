@@ -30,3 +30,21 @@ def test_every_shipped_config_loads():
 
     load_train_config(ROOT / "configs" / "demo.toml")  # validates the env id and every key
     agentgym.spec(load_toml(ROOT / "configs" / "toy-run.toml")["env"])
+
+
+def test_readme_training_section_names_every_algorithm_and_config_section():
+    import dataclasses
+
+    import agentgym.algos
+    from agentgym.train.config import ALGOS, TrainConfig
+
+    text = (ROOT / "README.md").read_text()
+    training = text[text.index("## Training"):text.index("\n## ", text.index("## Training") + 3)]
+    for algo in ALGOS:
+        assert f"`{algo}`" in training, algo
+    sections = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("name", "out_dir", "seed")]
+    assert sections == ["env", "model", "sft", "rl", "eval", "log"]
+    for section in sections:
+        assert f"`[{section}]`" in training, section
+    named = {word.split("(")[0].strip("`") for word in training.split() if word.startswith("`") and "(" in word}
+    assert named == set(agentgym.algos.__all__) - {"check_finite"}  # every public function, and only real ones

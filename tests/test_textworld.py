@@ -147,3 +147,27 @@ def test_describe_room_keeps_the_exits_in_view_after_a_failed_move(cache):
     assert obs == plain.step(step_info["expert_action"])[0]
     plain.close()
     described.close()
+
+
+@pytest.mark.parametrize("kind, settings", [("coin", {"level": 105}), ("simple", {"rewards": "dense", "goal": "detailed", "test": False}),
+                                            ("cooking", {"recipe": 2, "take": 1, "go": 6, "open": True, "cook": True, "cut": True,
+                                                         "split": "train", "recipe_seed": 3, "drop": False})])
+def test_compile_free_walkthroughs_make_the_games_textworld_makes(tmp_path, monkeypatch, kind, settings):
+    from textworld import GameOptions, challenges
+
+    from environments.textworld.env import CHALLENGE_NAMES
+    from environments.textworld.walkthrough import compile_free_walkthroughs
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # TextWorld's own set_walkthrough compiles (Inform7 writes $HOME/Inform)
+    make = challenges.CHALLENGES[CHALLENGE_NAMES[kind]][1]
+
+    def generate() -> str:
+        options = GameOptions()
+        options.seeds = 11
+        return json.dumps(make(dict(settings), options).serialize(), sort_keys=True)
+
+    upstream = generate()
+    with compile_free_walkthroughs():
+        ours = generate()
+    assert ours == upstream
+    assert any(event["commands"] for quest in json.loads(ours)["quests"] for event in quest["win_events"])  # it was set

@@ -194,10 +194,18 @@ def toy_config(tmp_path, **rl):
 
 @pytest.mark.slow
 def test_a_run_writes_its_directory(tmp_path):
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")  # in the dev extra
     config = toy_config(tmp_path)
+    config.log.tensorboard = True
     summary = train(config)
     run = tmp_path / "toy"
-    assert {"config.toml", "metrics.jsonl", "summary.json", "curves.png", "checkpoints", "trajectories"} <= {p.name for p in run.iterdir()}
+    assert {"config.toml", "metrics.jsonl", "summary.json", "curves.png", "checkpoints", "trajectories",
+            "tensorboard"} <= {p.name for p in run.iterdir()}
+    events = event_accumulator.EventAccumulator(str(run / "tensorboard"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("train/success_rate")] == [1, 2]
+    assert [e.step for e in events.Scalars("sft/loss")] == [1, 2]
+    assert [e.value for e in events.Scalars("eval_after/success_rate")] == [pytest.approx(summary["eval_after"]["success_rate"])]
     assert json.loads((run / "summary.json").read_text()) == json.loads(json.dumps(summary))
     assert set(summary) >= {"env_id", "eval_before", "eval_sft", "eval_after", "wall_time_s"}
     for key in ("eval_before", "eval_sft", "eval_after"):
@@ -295,3 +303,19 @@ def test_kl_in_reward_runs_and_stores_the_penalty(tmp_path):
     assert rl_episodes and all("kl" in t.shaped_rewards for e in rl_episodes for t in e.turns)
     with pytest.raises(ConfigError, match="kl_coef"):
         toy_config(tmp_path, kl_in_reward=True)
+
+
+def test_rl_tasks_cycle_over_the_training_set_or_are_fresh(tmp_path):
+    config = toy_config(tmp_path, tasks_per_iteration=4, group_size=2)
+    trainer = Trainer(config)
+    try:
+        tasks = [spec.seed for k in range(3) for spec in trainer._rl_specs(k)][::2]
+        assert sorted(tasks[:6]) == list(range(6)) and sorted(tasks[6:12]) == list(range(6))  # each of the 6 once per cycle
+        config.env.train_tasks = 0
+        fresh = [spec.seed for k in range(2) for spec in trainer._rl_specs(k)][::2]
+        assert fresh == list(range(4, 12))  # after seeds 0..3, which the expert played for SFT and the tokenizer
+        specs = trainer._rl_specs(0)
+        assert len({spec.sampling_seed for spec in specs}) == len(specs)
+        assert [spec.group_id for spec in specs] == [f"it0-task{j}" for j in range(4) for _ in range(2)]
+    finally:
+        trainer.close()

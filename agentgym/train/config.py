@@ -31,7 +31,8 @@ class EnvSection:
     ``kwargs`` go to every env; ``train_kwargs`` / ``eval_kwargs`` are merged over them for the
     training and evaluation envs (e.g. ``eval_kwargs = {split = "test"}`` for held-out games).
     ``train_tasks`` > 0 cycles training over reset seeds ``0 .. train_tasks-1`` (a fixed set of
-    training tasks); 0 draws a fresh seed for every task. Evaluation uses reset seeds
+    training tasks); 0 draws a fresh seed for every RL task (seeds after those the expert played
+    for SFT and the tokenizer, so RL starts on tasks it has not been shown). Evaluation uses reset seeds
     ``eval_seed .. eval_seed + eval.episodes - 1`` of the eval envs.
     """
 

@@ -49,10 +49,9 @@ class MetricsLogger:
         record = {"phase": phase, "step": step, **metrics, "logged_at_s": elapsed_s}
         self.run_dir.log(record)
         numbers = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        global_step = step if phase != "sft" else -step
-        if self.tensorboard is not None:
+        if self.tensorboard is not None:  # every phase has its own tags (sft/..., train/..., eval_sft/...)
             for key, value in numbers.items():
-                self.tensorboard.add_scalar(key, value, global_step)
+                self.tensorboard.add_scalar(key, value, step)
         if self.wandb is not None:
             self.wandb.log({**numbers, f"{phase}/step": step})
         if self.config.log.progress and phase in ("rl", "sft"):

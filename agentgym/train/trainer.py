@@ -158,7 +158,7 @@ class Trainer:
         if model.path:
             return hf_policy(model.path, device=self.device, dtype=model.dtype or None, seed=config.seed)
         tiny = "policies.tiny"
-        corpus_episodes = self._expert_episodes(max(model.corpus_episodes, config.sft.episodes))[:model.corpus_episodes]
+        corpus_episodes = self._expert_episodes(self._expert_seeds())[:model.corpus_episodes]
         corpus = [text for e in corpus_episodes for text in [e.first_observation] + [t.raw_output + "\n" + t.observation for t in e.turns]]
         tokenizer = load_attr(f"{tiny}:offline_tokenizer")(corpus, template=model.template, vocab_size=model.vocab_size)
         tiny_config = load_attr(f"{tiny}:tiny_config")(tokenizer, hidden_size=model.hidden_size, layers=model.layers, heads=model.heads)
@@ -188,6 +188,11 @@ class Trainer:
             specs = [EpisodeSpec(self.config.env.id, seed) for seed in range(len(cached), count)]
             self._experts = cached + self._collect("train", make_policy("expert"), specs, self._settings(0.0, 1, context="text"))
         return self._experts[:count]
+
+    def _expert_seeds(self) -> int:
+        """How many training seeds (``0 ..``) the expert plays: SFT's and the tokenizer corpus'."""
+        config = self.config
+        return max(config.sft.episodes, 0 if config.model.path else config.model.corpus_episodes)
 
     def _has_sft(self) -> bool:
         return bool(self.config.sft.episodes or self.config.sft.data)
@@ -266,8 +271,8 @@ class Trainer:
             while len(order) < (first % n) + tasks:
                 order += np.random.default_rng([config.seed, cycle + len(order) // n]).permutation(n).tolist()
             seeds = order[first % n:first % n + tasks]
-        else:
-            seeds = [iteration * tasks + j for j in range(tasks)]
+        else:  # fresh tasks, after the ones the expert played for SFT and the tokenizer
+            seeds = [self._expert_seeds() + iteration * tasks + j for j in range(tasks)]
         specs = []
         for j, seed in enumerate(seeds):
             for g in range(rl.group_size):

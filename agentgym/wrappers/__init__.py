@@ -3,7 +3,8 @@
 
 from agentgym.wrappers.chat_view import ChatView
 from agentgym.wrappers.extract_action import ExtractAction
+from agentgym.wrappers.list_actions import ListActions
 from agentgym.wrappers.normalize_action import NormalizeAction
 from agentgym.wrappers.time_limit import TimeLimit
 
-__all__ = ["ChatView", "ExtractAction", "NormalizeAction", "TimeLimit"]
+__all__ = ["ChatView", "ExtractAction", "ListActions", "NormalizeAction", "TimeLimit"]

@@ -42,6 +42,7 @@ from agentgym.cache import cached_build, content_key
 from agentgym.deps import require
 from agentgym.env import StepResult, TextEnv
 from agentgym.task_space import Choice, IntRange, TaskSpace
+from environments.textworld.walkthrough import compile_free_walkthroughs
 
 textworld = require("textworld", extra="textworld", what="the TextWorld environments")
 challenges = require("textworld.challenges", extra="textworld", what="the TextWorld environments")
@@ -91,7 +92,8 @@ def build_game(kind: str, task: dict[str, Any], seed: int, split: str, path: Pat
         elif kind == "cooking":
             settings.update(split=split, recipe_seed=seed, drop=False)
         make = challenges.CHALLENGES[CHALLENGE_NAMES[kind]][1]
-        game = make(settings, options)
+        with compile_free_walkthroughs():
+            game = make(settings, options)
     generator.compile_game(game, options)
 
 

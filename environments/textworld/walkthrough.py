@@ -33,8 +33,8 @@ inform7 = require("textworld.generator.inform7", extra="textworld", what="the Te
 def logic_walkthrough(maker: Any, commands: Sequence[str]) -> bool:
     """Set each winning event's ``actions`` and ``commands`` of ``maker``'s quests from
     ``commands`` played in the game logic, as ``GameMaker.set_walkthrough`` does by playing them
-    in the compiled game. Returns False, changing nothing, when a command matches no action
-    available at its point of the walkthrough."""
+    in the compiled game. Returns False, changing nothing, when a command matches no action, or
+    several, available at its point of the walkthrough."""
     game = maker.build()
     names = inform7.Inform7Game(game)
     progression = game_module.GameProgression(game)

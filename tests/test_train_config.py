@@ -11,7 +11,8 @@ from agentgym.train.config import TrainConfig, load_train_config
 def test_the_demo_config_loads_and_overrides_reach_nested_keys():
     config = load_train_config("configs/demo.toml", ["rl.iterations=3", "env.kwargs.level=2", "rl.algo=rloo"])
     assert isinstance(config, TrainConfig)
-    assert config.rl.iterations == 3 and config.rl.algo == "rloo" and config.env.kwargs == {"level": 2}
+    assert config.rl.iterations == 3 and config.rl.algo == "rloo"
+    assert config.env.kwargs == {"level": 2, "goal": "brief", "list_actions": True}  # the override replaced one key only
     assert config.env.eval_kwargs == {"split": "test"} and config.run_dir.endswith("demo")
 
 

@@ -6,6 +6,11 @@ Advantages (:mod:`agentgym.algos.advantages`): :func:`grpo_advantages`, :func:`r
 Losses on ``[batch, seq]`` token tensors (:mod:`agentgym.algos.losses`): :func:`aggregate`,
 :func:`ppo_clip_loss`, :func:`kl_penalty`, :func:`entropy_from_logits`, :func:`value_loss`.
 
+Method terms: G-RA's gated rewards (:mod:`agentgym.algos.gated`): :func:`gated_rewards`,
+:func:`gated_reward_levels`; EPO's entropy control (:mod:`agentgym.algos.epo`): :func:`epo_beta`,
+:func:`epo_smoothing_penalty`, :func:`trajectory_turn_weights`, :func:`epo_loss_term`,
+:class:`EntropyHistory`.
+
 :func:`check_finite` raises :class:`agentgym.errors.NonFiniteError` on NaN / inf.
 """
 
@@ -19,9 +24,13 @@ from agentgym.algos.advantages import (
     rloo_advantages,
     turn_discounted,
 )
+from agentgym.algos.epo import EntropyHistory, epo_beta, epo_loss_term, epo_smoothing_penalty, trajectory_turn_weights
+from agentgym.algos.gated import gated_reward_levels, gated_rewards
 from agentgym.algos.losses import aggregate, check_finite, entropy_from_logits, kl_penalty, ppo_clip_loss, value_loss
 
 __all__ = [
-    "aggregate", "check_finite", "entropy_from_logits", "gae", "gigpo_advantages", "grpo_advantages", "kl_penalty",
-    "ppo_clip_loss", "reinforce_advantages", "rloo_advantages", "turn_discounted", "value_loss",
+    "EntropyHistory", "aggregate", "check_finite", "entropy_from_logits", "epo_beta", "epo_loss_term",
+    "epo_smoothing_penalty", "gae", "gated_reward_levels", "gated_rewards", "gigpo_advantages", "grpo_advantages",
+    "kl_penalty", "ppo_clip_loss", "reinforce_advantages", "rloo_advantages", "trajectory_turn_weights",
+    "turn_discounted", "value_loss",
 ]

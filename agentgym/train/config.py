@@ -149,6 +149,45 @@ class RLSection:
 
 
 @dataclass
+class GatedRewardSection:
+    """G-RA, gated reward accumulation (Sun et al. 2025, :mod:`agentgym.algos.gated`): each turn
+    earns ``step_rewards`` (weights of the step signals of :mod:`agentgym.train.shaping`:
+    ``action_format_valid``, ``action_valid``, ``tool_ok``, ``modified``, ``score_progress``),
+    and they count only in episodes whose ``outcome`` (``auto``, ``return``, ``won`` or ``swe``)
+    reaches ``threshold``. The outcome replaces the env's reward: the episode's reward is the
+    outcome (on its last turn) plus the gated step rewards.
+
+    Defaults for SWE envs (``outcome = "auto"`` finds their levels): the four outcome levels
+    ``no_submit`` 0.0, ``empty_patch`` 0.25, ``failing_patch`` 0.5, ``passing_patch`` 1.0
+    (``outcome_values``) with threshold 0.5, so tool and edit rewards count once a non-empty patch
+    is submitted; other envs: the env's return with threshold 1.0. ``gate = false`` accumulates
+    the step rewards ungated (the paper's D-RA baseline)."""
+
+    enabled: bool = False
+    step_rewards: dict[str, float] = field(default_factory=lambda: {"action_valid": 0.1})
+    outcome: str = "auto"
+    threshold: float | None = None
+    outcome_values: dict[str, float] = field(default_factory=dict)
+    gate: bool = True
+
+
+@dataclass
+class EPOSection:
+    """EPO entropy control (Xu et al. 2025, :mod:`agentgym.algos.epo`): the loss becomes
+    ``L_PG - coef * [L_H - beta_k * L_smooth]``, the entropy averaged per turn, per trajectory,
+    over the batch, kept in the corridor ``[kappa_low, kappa_high] x H_bar`` (``H_bar``: the
+    mean entropy of all earlier iterations), ``beta_k = 1 + exp(-gamma * k / floor(K / 2))`` over
+    the ``K = rl.iterations`` iterations. The paper's defaults. Replaces ``rl.entropy_coef``."""
+
+    enabled: bool = False
+    coef: float = 0.001
+    alpha: float = 0.1
+    kappa_low: float = 0.0
+    kappa_high: float = 2.0
+    gamma: float = 3.0
+
+
+@dataclass
 class EvalSection:
     """Evaluation on held-out tasks: before training, after SFT, every ``every`` RL iterations
     (0: only at the end) and after RL. ``temperature = 0`` is greedy decoding."""
@@ -182,6 +221,8 @@ class TrainConfig:
     model: ModelSection = field(default_factory=ModelSection)
     sft: SFTSection = field(default_factory=SFTSection)
     rl: RLSection = field(default_factory=RLSection)
+    gra: GatedRewardSection = field(default_factory=GatedRewardSection)
+    epo: EPOSection = field(default_factory=EPOSection)
     eval: EvalSection = field(default_factory=EvalSection)
     log: LogSection = field(default_factory=LogSection)
 
@@ -248,6 +289,7 @@ def validate(config: TrainConfig) -> None:
     if config.sft.data and not os.path.exists(config.sft.data):
         raise ConfigError(f"sft.data: no file at {config.sft.data}")
     _validate_model(config.model)
+    _validate_methods(config)
     if not config.name or "/" in config.name or config.name in (".", ".."):
         raise ConfigError(f"name must be a plain directory name, got {config.name!r}")
 
@@ -268,6 +310,25 @@ def _validate_model(model: ModelSection) -> None:
         if not device.startswith("cuda"):
             raise ConfigError(f"model.amp = true (bfloat16 autocast) needs a CUDA device, and this run's device is "
                               f"{device!r}: set model.amp = false to train in full precision, or run on a GPU")
+
+
+def _validate_methods(config: TrainConfig) -> None:
+    from agentgym.train.shaping import OUTCOMES, STEP_SIGNALS
+
+    gra, epo = config.gra, config.epo
+    if gra.enabled:
+        _choice("gra.outcome", gra.outcome, OUTCOMES)
+        unknown = sorted(set(gra.step_rewards) - set(STEP_SIGNALS))
+        if unknown:
+            raise ConfigError(f"gra.step_rewards names unknown step signal(s) {unknown}; choose from {', '.join(STEP_SIGNALS)}")
+    if epo.enabled:
+        if config.rl.entropy_coef:
+            raise ConfigError("epo.enabled replaces the plain entropy bonus: set rl.entropy_coef = 0 (EPO's weight is epo.coef)")
+        if epo.coef <= 0 or epo.alpha < 0 or epo.gamma < 0:
+            raise ConfigError(f"epo needs coef > 0, alpha >= 0 and gamma >= 0, got coef {epo.coef}, alpha {epo.alpha}, "
+                              f"gamma {epo.gamma}")
+        if not 0 <= epo.kappa_low <= epo.kappa_high:
+            raise ConfigError(f"epo needs 0 <= kappa_low <= kappa_high, got {epo.kappa_low} and {epo.kappa_high}")
 
 
 def _default_device() -> str:

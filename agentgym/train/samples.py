@@ -35,6 +35,7 @@ class Sample:
     episode: int = 0  # index of the episode in the batch it came from
     advantages: list[float] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)  # PPO value targets
+    entropy_weights: list[float] = field(default_factory=list)  # EPO's averaging weights
 
     def __len__(self) -> int:
         return len(self.token_ids)

@@ -38,16 +38,19 @@ from agentgym.rollout import RunSettings
 from agentgym.rollout.collector import CollectStats, EpisodeSpec
 from agentgym.rollout.pool import EnvFactory, SubprocessPool
 from agentgym.trajectory.records import Episode
-from agentgym.trajectory.summary import summarize
+from agentgym.trajectory.summary import SWE_RATES, summarize
 from agentgym.trajectory.writer import TrajectoryWriter
 from agentgym.train import lora
 from agentgym.train.config import TrainConfig, config_dict
 from agentgym.train.credit import kl_turn_rewards, token_gae, turn_advantages
 from agentgym.train.distributed import Distributed, collect_split
+from agentgym.train.entropy_control import EntropyControl
 from agentgym.train.logger import MetricsLogger
 from agentgym.train.run_dir import RunDir, load_checkpoint_state
 from agentgym.train.samples import Sample, demonstration_samples, rollout_samples, set_advantages
 from agentgym.train.sft_data import load_chat_samples
+from agentgym.train.shaping import apply_gated_rewards
+from agentgym.train.task_schedule import rl_episode_specs
 from agentgym.train.update import (LossSettings, ValueHead, collate, forward_context, micro_batches, policy_step, sft_step,
                                    token_logprobs)
 
@@ -251,6 +254,7 @@ class Trainer:
         metrics.update({
             "train/success_rate": outcome["success_rate"], "train/mean_return": outcome["mean_return"],
             "train/mean_turns": outcome["mean_turns"], "train/errors": outcome["errors"],
+            **{f"train/{key}": outcome[key] for key in ("valid_action_rate", *SWE_RATES) if outcome.get(key) is not None},
             "time/rollout_s": rollout_s, "time/update_s": update_s,
             "time/policy_s": stats.policy_s, "time/env_s": stats.env_s,
             "throughput/generated_tokens_per_s": stats.generated_tokens / max(stats.policy_s, 1e-9),
@@ -259,26 +263,9 @@ class Trainer:
         self.logger.log("rl", k + 1, metrics, elapsed_s=self._elapsed())
 
     def _rl_specs(self, iteration: int) -> list[EpisodeSpec]:
-        """The episodes of RL iteration ``iteration``: its tasks, each ``group_size`` times with
-        its own sampling seed (all derived from the run seed and the iteration)."""
         config, rl = self.config, self.config.rl
-        tasks = rl.tasks_per_iteration
-        if config.env.train_tasks:
-            n = config.env.train_tasks
-            order: list[int] = []
-            first = iteration * tasks
-            cycle = first // n
-            while len(order) < (first % n) + tasks:
-                order += np.random.default_rng([config.seed, cycle + len(order) // n]).permutation(n).tolist()
-            seeds = order[first % n:first % n + tasks]
-        else:  # fresh tasks, after the ones the expert played for SFT and the tokenizer
-            seeds = [self._expert_seeds() + iteration * tasks + j for j in range(tasks)]
-        specs = []
-        for j, seed in enumerate(seeds):
-            for g in range(rl.group_size):
-                sampling_seed = int(np.random.SeedSequence([config.seed, iteration, j, g]).generate_state(1)[0])
-                specs.append(EpisodeSpec(config.env.id, int(seed), group_id=f"it{iteration}-task{j}", sampling_seed=sampling_seed))
-        return specs
+        return rl_episode_specs(config.env.id, iteration, tasks=rl.tasks_per_iteration, group_size=rl.group_size,
+                                train_tasks=config.env.train_tasks, first_fresh_seed=self._expert_seeds(), seed=config.seed)
 
     def _update(self, episodes: list[Episode]) -> dict[str, float]:
         config, rl = self.config, self.config.rl
@@ -288,6 +275,11 @@ class Trainer:
             by_episode.setdefault(sample.episode, []).append(sample)
         metrics: dict[str, float] = {}
         old_values: dict[int, torch.Tensor] = {}
+        gra = config.gra
+        if gra.enabled:
+            metrics.update(apply_gated_rewards(episodes, step_weights=gra.step_rewards, outcome=gra.outcome,
+                                               threshold=gra.threshold, outcome_values=gra.outcome_values or None,
+                                               gate=gra.gate))
         if rl.kl_in_reward and self.ref_model is not None:
             reference = self._reference_logprobs(samples)
             penalties = kl_turn_rewards(samples, [reference[id(s)] for s in samples], coef=rl.kl_coef, estimator=rl.kl_estimator)
@@ -318,24 +310,34 @@ class Trainer:
                                 kl_estimator=rl.kl_estimator,
                                 entropy_coef=rl.entropy_coef, value_coef=rl.value_coef if rl.algo == "ppo" else 0.0,
                                 value_clip=rl.value_clip or None, level=rl.loss_level)
+        control = EntropyControl(config.epo, rl.iterations, self.state) if config.epo.enabled else None
+        if control is not None:
+            settings.epo = control.term(self.state["iteration"])
         model = self.policy.model
         model.train()
         step_metrics = []
+        first_epoch_entropy: list[float] = []
         rng = random.Random(config.seed * 1_000_003 + self.state["iteration"])
         episode_ids = sorted(by_episode)
-        for _ in range(rl.epochs):
+        for epoch in range(rl.epochs):
             rng.shuffle(episode_ids)
             size = len(episode_ids) // rl.minibatches or 1
             for start in range(0, len(episode_ids), size):
                 chosen = set(episode_ids[start:start + size])
                 batch = [s for s in samples if s.episode in chosen]
                 if batch:
+                    if control is not None:
+                        control.weigh(batch)
                     step_metrics.append(self._guard(lambda: policy_step(
                         model, self.optimizer, batch, settings, pad_id=self.policy.pad_id, batch_tokens=rl.batch_tokens,
                         max_grad_norm=rl.max_grad_norm, ref_model=self.ref_model, value_head=self.value_head,
                         old_values=old_values, dist=self.dist, autocast=config.model.amp)))
+                    if epoch == 0:
+                        first_epoch_entropy.append(step_metrics[-1]["policy/token_entropy"])
         model.eval()
         metrics.update(_mean_metrics(step_metrics))
+        if control is not None:
+            metrics.update(control.record(first_epoch_entropy, settings.epo))
         return metrics
 
     def _values(self, samples: Sequence[Sample]) -> dict[int, torch.Tensor]:

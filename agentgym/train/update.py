@@ -26,11 +26,26 @@ from typing import Any
 import torch
 
 from agentgym.algos import aggregate, check_finite, entropy_from_logits, kl_penalty, ppo_clip_loss, value_loss
+from agentgym.algos.epo import epo_loss_term
 from agentgym.errors import NonFiniteError
 from agentgym.train.distributed import Distributed
 from agentgym.train.samples import Sample
 
 SINGLE = Distributed()  # one process: nothing is split or reduced
+
+
+@dataclass
+class EPOTerm:
+    """EPO's entropy term for one step (:func:`agentgym.algos.epo.epo_loss_term`): ``beta`` and
+    ``entropy_ref`` (H_bar, None at the first step) of this iteration, and the fixed weights.
+    The samples carry the averaging weights (``sample.entropy_weights``)."""
+
+    beta: float
+    entropy_ref: float | None
+    coef: float = 0.001
+    alpha: float = 0.1
+    kappa_low: float = 0.0
+    kappa_high: float = 2.0
 
 
 @dataclass
@@ -47,6 +62,7 @@ class LossSettings:
     value_coef: float = 0.0
     value_clip: float | None = None
     level: str = "token"
+    epo: EPOTerm | None = None
 
 
 class ValueHead(torch.nn.Module):
@@ -90,6 +106,7 @@ def collate(samples: Sequence[Sample], pad_id: int, device: Any) -> dict[str, to
         "advantages": pad([s.advantages or [0.0] * len(s) for s in samples], 0.0, torch.float32),
         "returns": pad([s.returns or [0.0] * len(s) for s in samples], 0.0, torch.float32),
         "turn_ids": pad([s.turn_ids for s in samples], -1, torch.long),
+        "entropy_weights": pad([s.entropy_weights or [0.0] * len(s) for s in samples], 0.0, torch.float32),
     }
 
 
@@ -240,7 +257,9 @@ def policy_step(model: Any, optimizer: Any, samples: Sequence[Sample], settings:
     """One optimiser step of the policy loss over ``samples`` (their advantages set).
 
     ``ref_model`` adds ``kl_coef`` x KL(policy || ref) per token; ``value_head`` (PPO) adds the
-    value loss against ``sample.returns``, clipped around ``old_values[id(sample)]``.
+    value loss against ``sample.returns``, clipped around ``old_values[id(sample)]``;
+    ``settings.epo`` adds EPO's entropy term, whose per-token weights (``sample.entropy_weights``,
+    of the whole batch) make it a plain sum over the micro-batches.
     """
     device = next(model.parameters()).device
     total = sample_units(samples, settings.level)
@@ -254,14 +273,17 @@ def policy_step(model: Any, optimizer: Any, samples: Sequence[Sample], settings:
         weight = loss_units(batch, settings.level) / max(total, 1)
         token_weight = float(batch["loss_mask"].sum()) / max(agent_tokens, 1.0)
         with forward_context(device, autocast):
-            loss, terms, stats = _policy_loss(model, batch, group, settings, ref_model, value_head, old_values)
-        failure = _nonfinite("policy loss", loss, dist)
+            loss, terms, stats, summed = _policy_loss(model, batch, group, settings, ref_model, value_head, old_values)
+        weighted = loss * weight + summed.pop("term", 0.0)
+        failure = _nonfinite("policy loss", weighted, dist)
         if failure:
             break
-        (loss * weight).backward()
+        weighted.backward()
         terms["loss/total"] = float(loss.detach())
         for key, value in terms.items():
             sums[key] = sums.get(key, 0.0) + value * weight
+        for key, value in summed.items():  # already weighted over the whole batch
+            sums[key] = sums.get(key, 0.0) + value
         for key, value in stats.items():
             sums[f"policy/{key}"] = sums.get(f"policy/{key}", 0.0) + float(value) * token_weight
     sums = _reduce(model, dist, failure, sums, extra=value_head)
@@ -271,8 +293,10 @@ def policy_step(model: Any, optimizer: Any, samples: Sequence[Sample], settings:
 
 def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sample], settings: LossSettings,
                  ref_model: Any, value_head: ValueHead | None, old_values: dict[int, torch.Tensor] | None,
-                 ) -> tuple[torch.Tensor, dict[str, float], dict[str, Any]]:
-    """The policy loss of one micro-batch, its terms (for the metrics) and the clip statistics."""
+                 ) -> tuple[torch.Tensor, dict[str, float], dict[str, Any], dict[str, Any]]:
+    """The policy loss of one micro-batch (a mean over its loss units), its terms (for the
+    metrics), the clip statistics, and the terms that are sums over the whole batch (EPO's:
+    ``"term"``, the tensor added to the loss, and its statistics)."""
     # off the loss tokens the log-probs are the old ones (ratio 1): constants, like the masked-out terms
     logprobs, entropy, values = loss_token_logprobs(model, batch, settings.temperature, value_head,
                                                     base=batch["old_logprobs"])
@@ -291,12 +315,19 @@ def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sam
     if settings.entropy_coef:
         loss = loss - settings.entropy_coef * mean_entropy
     terms["policy/entropy"] = float(mean_entropy.detach())
+    stats["token_entropy"] = float(aggregate(entropy.detach(), mask, level="token"))
+    summed: dict[str, Any] = {}
+    if settings.epo is not None:
+        epo = settings.epo
+        term, epo_stats = epo_loss_term(entropy, batch["entropy_weights"], epo.entropy_ref, epo.beta, lam=epo.coef,
+                                        alpha=epo.alpha, kappa_low=epo.kappa_low, kappa_high=epo.kappa_high)
+        summed = {"term": term, **{f"epo/{k}": v for k, v in epo_stats.items()}}
     if value_head is not None:
         old = collate_values(group, old_values or {}, values)
         v_loss = value_loss(values, old, batch["returns"], mask, clip=settings.value_clip, level=level, turn_ids=turns)
         loss = loss + settings.value_coef * v_loss
         terms["loss/value"] = float(v_loss.detach())
-    return loss, terms, stats
+    return loss, terms, stats, summed
 
 
 def collate_values(group: Sequence[Sample], old_values: dict[int, torch.Tensor], like: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,10 @@ from typing import Any
 
 from agentgym.trajectory.records import Episode
 
+# the SWE episode metrics G-RA reports (Sun et al. 2025): the share of episodes whose last turn's
+# info flag is true, over episodes that report it
+SWE_RATES = {"completion_rate": "completed", "modification_rate": "modified_repo", "resolution_rate": "resolved"}
+
 
 def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
     """Aggregate outcome statistics.
@@ -17,7 +21,9 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         (sqrt(p(1-p)/n), the binomial standard error); ``mean_return``; ``mean_turns``;
         ``valid_action_rate`` (share of turns whose ``info["action_valid"]`` was true, over
         turns that report it; None if none do); ``errors`` (episodes ended by an env error);
-        ``truncated``; ``wall_seconds`` (sum of episode durations).
+        ``truncated``; ``wall_seconds`` (sum of episode durations); and where episodes report
+        them (SWE), ``completion_rate`` (submitted), ``modification_rate`` (changed the
+        repository) and ``resolution_rate`` (the hidden tests pass), from the last turn's info.
     """
     n = len(episodes)
     if n == 0:
@@ -25,6 +31,11 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
                 "valid_action_rate": None, "errors": 0, "truncated": 0, "wall_seconds": 0.0}
     p = sum(e.success for e in episodes) / n
     flags = [t.info["action_valid"] for e in episodes for t in e.turns if "action_valid" in t.info]
+    rates = {}
+    for name, key in SWE_RATES.items():
+        reported = [bool(e.turns[-1].info[key]) for e in episodes if e.turns and key in e.turns[-1].info]
+        if reported:
+            rates[name] = sum(reported) / len(reported)
     return {
         "episodes": n,
         "success_rate": p,
@@ -35,4 +46,5 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         "errors": sum(e.error is not None for e in episodes),
         "truncated": sum(e.truncated for e in episodes),
         "wall_seconds": sum(e.duration_s for e in episodes),
+        **rates,
     }

@@ -1,0 +1,127 @@
+"""G-RA and EPO as trainer features: the shaping of real episodes, and whole runs on a real env
+with a tiny model, each switched on by config."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+import agentgym  # noqa: E402
+from agentgym.errors import ConfigError  # noqa: E402
+from agentgym.rollout import run_episode  # noqa: E402
+from agentgym.trajectory.reader import read_episodes  # noqa: E402
+from agentgym.trajectory.records import Episode, Turn  # noqa: E402
+from agentgym.trajectory.summary import summarize  # noqa: E402
+from agentgym.train import load_train_config, train  # noqa: E402
+from agentgym.train.shaping import apply_gated_rewards, outcome_reward, step_rewards  # noqa: E402
+
+TOY = {"num_rooms": 3, "num_locks": 1, "num_distractors": 0}
+
+
+def toy_episodes(policy: str, seeds) -> list[Episode]:
+    env = agentgym.make("toy/keys-v0", **TOY, max_episode_steps=6)
+    return [run_episode(env, agentgym.make_policy(policy, seed=s), env_id="toy/keys-v0", seed=s) for s in seeds]
+
+
+def test_gated_rewards_on_real_episodes_pay_steps_only_to_won_ones():
+    won = toy_episodes("expert", [0, 1])
+    lost = [e for e in toy_episodes("random", range(2, 12)) if not e.success][:2]
+    assert all(e.success for e in won) and len(lost) == 2
+    episodes = won + lost
+    metrics = apply_gated_rewards(episodes, step_weights={"action_valid": 0.1}, outcome="won", threshold=1.0)
+    for episode in episodes:
+        valid = sum(t.info["action_valid"] is True for t in episode.turns)
+        total = sum(t.reward + sum(t.shaped_rewards.values()) for t in episode.turns)
+        assert total == pytest.approx(1.0 + 0.1 * valid if episode.success else 0.0)
+        # the step rewards stay on the turns that earned them, the outcome on the last turn
+        if episode.success:
+            firsts = [t.reward + t.shaped_rewards["gated"] for t in episode.turns[:-1]]
+            assert firsts == pytest.approx([0.1 if t.info["action_valid"] else 0.0 for t in episode.turns[:-1]])
+    assert metrics["reward/gate_open_rate"] == pytest.approx(0.5)
+    # direct accumulation (gate off) pays the valid steps of the lost episodes too
+    apply_gated_rewards(lost, step_weights={"action_valid": 0.1}, outcome="won", gate=False)
+    for episode in lost:
+        total = sum(t.reward + sum(t.shaped_rewards.values()) for t in episode.turns)
+        assert total == pytest.approx(0.1 * sum(t.info["action_valid"] is True for t in episode.turns))
+
+
+def swe_episode(outcome: str | None, calls: list[tuple[bool, bool]]) -> Episode:
+    """An SWE episode as the env records it: each tool call's ``tool_ok`` / ``modified``, the
+    evaluation's ``outcome`` level and episode flags on the last turn (None: cut short)."""
+    turns = [Turn(raw_output="```bash\nls\n```", action="ls", observation="...", reward=0.0,
+                  info={"task_id": "swe/t", "tool_ok": ok, "modified": changed}) for ok, changed in calls]
+    if outcome is not None:
+        turns[-1].info.update(outcome=outcome, completed=outcome != "no_submit", modified_repo=any(c for _, c in calls),
+                              resolved=outcome == "passing_patch")
+        turns[-1].reward = 1.0 if outcome == "passing_patch" else 0.0
+    return Episode(env_id="swe/local-v0", task_id="swe/t", seed=0, first_observation="Fix it.", turns=turns,
+                   success=outcome == "passing_patch")
+
+
+def test_swe_outcome_levels_are_the_default_gate():
+    calls = [(True, False), (True, True), (False, False)]
+    episodes = [swe_episode(level, calls) for level in ("no_submit", "empty_patch", "failing_patch", "passing_patch")]
+    episodes.append(swe_episode(None, calls))  # truncated before any evaluation: no submit
+    assert [outcome_reward(e) for e in episodes] == [0.0, 0.25, 0.5, 1.0, 0.0]
+    assert step_rewards(episodes[0], {"tool_ok": 0.1, "modified": 0.2}) == pytest.approx([0.1, 0.3, 0.0])
+    apply_gated_rewards(episodes, step_weights={"tool_ok": 0.1, "modified": 0.2})  # auto: SWE levels, threshold 0.5
+    totals = [sum(t.reward + sum(t.shaped_rewards.values()) for t in e.turns) for e in episodes]
+    assert totals == pytest.approx([0.0, 0.25, 0.5 + 0.4, 1.0 + 0.4, 0.0])
+    rates = summarize(episodes[:4])
+    assert (rates["completion_rate"], rates["modification_rate"], rates["resolution_rate"]) == (0.75, 1.0, 0.25)
+    assert "completion_rate" not in summarize(toy_episodes("expert", [0]))
+    with pytest.raises(ValueError, match="unknown step signal"):
+        step_rewards(episodes[0], {"compiles": 1.0})
+
+
+def methods_config(tmp_path, **sections):
+    return load_train_config(data={
+        "name": "methods", "out_dir": str(tmp_path), "seed": 5,
+        "env": {"id": "toy/keys-v0", "kwargs": TOY, "eval_kwargs": {}, "train_tasks": 4, "eval_seed": 100,
+                "workers": 2, "context": "window", "window_turns": 1, "max_turns": 6},
+        "model": {"vocab_size": 300, "hidden_size": 32, "layers": 1, "heads": 2, "corpus_episodes": 4},
+        "rl": {"iterations": 2, "tasks_per_iteration": 2, "group_size": 3, "max_new_tokens": 6, "skip_uniform_groups": False},
+        "eval": {"episodes": 2, "max_new_tokens": 6},
+        "log": {"checkpoint_every": 1, "progress": False},
+        **sections,
+    })
+
+
+@pytest.mark.slow
+def test_gra_and_epo_switched_on_by_config_run_end_to_end(tmp_path):
+    config = methods_config(tmp_path, gra={"enabled": True, "outcome": "won", "step_rewards": {"action_valid": 0.1}},
+                            epo={"enabled": True, "coef": 0.01})
+    train(config)
+    run = tmp_path / "methods"
+    for episode in (e for e in read_episodes(run) if e.metadata["phase"] == "rl"):
+        total = sum(t.reward + sum(t.shaped_rewards.values()) for t in episode.turns)
+        valid = sum(t.info.get("action_valid") is True for t in episode.turns)
+        assert total == pytest.approx(1.0 + 0.1 * valid if episode.success else 0.0, abs=1e-6)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    first, second = [r for r in records if r["phase"] == "rl"]
+    assert "reward/gate_open_rate" in first and "train/valid_action_rate" in first
+    # step 0 has no history: no smoothing, no corridor; step 1's H_bar is step 0's mean entropy
+    assert first["epo/beta"] == pytest.approx(2.0) and "epo/entropy_ref" not in first and "epo/smooth" not in first
+    assert second["epo/entropy_ref"] == pytest.approx(first["epo/token_entropy"])
+    assert second["epo/corridor_high"] == pytest.approx(2.0 * first["epo/token_entropy"])
+    assert second["epo/beta"] == pytest.approx(1.0 + torch.exp(torch.tensor(-3.0)).item())  # k = 1, k_mid = 1
+    assert "epo/smooth" in second and 0.0 <= second["epo/outside"] <= 1.0
+    state = json.loads((run / "checkpoints" / "iter-000002" / "trainer_state.json").read_text())
+    assert state["entropy_history"] == pytest.approx([first["epo/token_entropy"], second["epo/token_entropy"]])
+
+
+def test_method_configs_refuse_what_cannot_run(tmp_path):
+    with pytest.raises(ConfigError, match="gra.step_rewards.*compiles"):
+        methods_config(tmp_path, gra={"enabled": True, "step_rewards": {"compiles": 1.0}})
+    with pytest.raises(ConfigError, match="gra.outcome"):
+        methods_config(tmp_path, gra={"enabled": True, "outcome": "vibes"})
+    with pytest.raises(ConfigError, match="entropy_coef"):
+        methods_config(tmp_path, epo={"enabled": True}, rl={"entropy_coef": 0.01})
+    with pytest.raises(ConfigError, match="kappa_low"):
+        methods_config(tmp_path, epo={"enabled": True, "kappa_low": 3.0})
+    with pytest.raises(ConfigError, match="unknown EPOSection key"):
+        methods_config(tmp_path, epo={"lambda": 0.1})

@@ -1,4 +1,5 @@
-"""G-RA and EPO as pure functions, against numbers computed by hand from the papers' equations."""
+"""G-RA, EPO and IGPO as pure functions, against numbers computed by hand from the papers' equations
+(IGPO's answer probability against a real transformers model)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from agentgym.algos import (  # noqa: E402
     epo_smoothing_penalty,
     gated_reward_levels,
     gated_rewards,
+    answer_probabilities,
+    answer_probability,
+    igpo_advantages,
+    information_gain_rewards,
     trajectory_turn_weights,
 )
 
@@ -108,3 +113,42 @@ def test_entropy_history_is_the_cumulative_mean_of_every_step():
     assert falling.trend() == pytest.approx(-1.0)
     with pytest.raises(ValueError, match="finite"):
         history.update(float("nan"))
+
+
+# IGPO --------------------------------------------------------------------------------------
+def test_information_gain_is_the_increase_of_the_answer_probability():
+    assert information_gain_rewards([0.1, 0.3, 0.25, 0.9]) == pytest.approx([0.2, -0.05, 0.65])
+    with pytest.raises(ValueError, match="p_0"):
+        information_gain_rewards([0.5])
+
+
+def test_igpo_advantages_pool_the_group_then_discount():
+    # pool [1, 0, 0, 3]: mean 1, unbiased var 2, std sqrt(2 + 1e-8); z = [0, -1, -1, 2] / sqrt 2
+    a, b = igpo_advantages([[1.0, 0.0], [0.0, 3.0]], gamma=0.5)
+    r = math.sqrt(2 + 1e-8)
+    assert a.tolist() == pytest.approx([0 + 0.5 * (-1 / r), -1 / r])
+    assert b.tolist() == pytest.approx([-1 / r + 0.5 * (2 / r), 2 / r])
+    (single,) = igpo_advantages([[0.7]])  # a pool of one: std 1, centred: 0
+    assert single.tolist() == pytest.approx([0.0])
+    with pytest.raises(ValueError, match="NaN"):
+        igpo_advantages([[float("nan")]])
+
+
+def test_answer_probability_is_the_geometric_mean_of_the_teacher_forced_token_probabilities():
+    pytest.importorskip("transformers")
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                         num_attention_heads=2, num_key_value_heads=2)).eval()
+    context, reference = [3, 7, 11, 2], [5, 9, 13]
+    with torch.no_grad():
+        logp = torch.log_softmax(model(input_ids=torch.tensor([context + reference])).logits[0].float(), dim=-1)
+    by_hand = math.exp(sum(float(logp[len(context) - 1 + j, t]) for j, t in enumerate(reference)) / len(reference))
+    assert answer_probability(model, context, reference) == pytest.approx(by_hand, rel=1e-5)
+    # batched over contexts of different lengths (right padding changes nothing)
+    shorter = context[:2]
+    together = answer_probabilities(model, [context, shorter], reference)
+    assert together == pytest.approx([by_hand, answer_probability(model, shorter, reference)], rel=1e-5)
+    with pytest.raises(ValueError, match="reference"):
+        answer_probability(model, context, [])

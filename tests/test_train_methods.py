@@ -1,5 +1,5 @@
-"""G-RA and EPO as trainer features: the shaping of real episodes, and whole runs on a real env
-with a tiny model, each switched on by config."""
+"""G-RA, EPO and IGPO as trainer features: the shaping of real episodes, and whole runs on a real
+env with a tiny model, each switched on by config."""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ pytest.importorskip("transformers")
 
 import agentgym  # noqa: E402
 from agentgym.errors import ConfigError  # noqa: E402
-from agentgym.rollout import run_episode  # noqa: E402
+from agentgym.algos import answer_probability  # noqa: E402
+from agentgym.policy import SamplingParams  # noqa: E402
+from agentgym.rollout import RunSettings, run_episode  # noqa: E402
+from agentgym.rollout.tokens import window_prompt_text  # noqa: E402
 from agentgym.trajectory.reader import read_episodes  # noqa: E402
 from agentgym.trajectory.records import Episode, Turn  # noqa: E402
 from agentgym.trajectory.summary import summarize  # noqa: E402
 from agentgym.train import load_train_config, train  # noqa: E402
+from agentgym.train.credit import igpo_turn_rewards  # noqa: E402
+from agentgym.train.info_gain import reference_function, set_information_gain  # noqa: E402
 from agentgym.train.shaping import apply_gated_rewards, outcome_reward, step_rewards  # noqa: E402
+from policies.hf import HFPolicy  # noqa: E402
+from policies.tiny import offline_tokenizer, tiny_config  # noqa: E402
 
 TOY = {"num_rooms": 3, "num_locks": 1, "num_distractors": 0}
 
@@ -78,6 +85,33 @@ def test_swe_outcome_levels_are_the_default_gate():
         step_rewards(episodes[0], {"compiles": 1.0})
 
 
+def test_information_gain_scores_the_reference_after_each_turns_exact_context():
+    experts = toy_episodes("expert", range(3))
+    corpus = [e.first_observation for e in experts] + [t.action + "\n" + t.observation for e in experts for t in e.turns]
+    tokenizer = offline_tokenizer(corpus * 4, "chatml", vocab_size=300)
+    policy = HFPolicy.from_config(tiny_config(tokenizer, hidden_size=32, layers=1, heads=2), tokenizer, device="cpu", seed=0)
+    settings = RunSettings(context="window", window_turns=1, sampling=SamplingParams(max_new_tokens=6), max_turns=4)
+    episode = run_episode(agentgym.make("toy/keys-v0", **TOY), policy, env_id="toy/keys-v0", seed=7, settings=settings)
+    assert episode.num_turns >= 2
+    reference = episode.start_info["reference"]
+    metrics = set_information_gain([episode], policy, reference_function(""))
+    # the window prompt of each turn, rebuilt from the conversation text
+    reference_ids = tokenizer.encode(reference, add_special_tokens=False) + [tokenizer.eos_token_id]
+    probs = []
+    for k in range(episode.num_turns):
+        exchanges = [(t.raw_output, t.observation) for t in episode.turns[:k]]
+        prompt = tokenizer.encode(window_prompt_text(tokenizer, episode.first_observation, exchanges, 1), add_special_tokens=False)
+        probs.append(answer_probability(policy, prompt, reference_ids))
+    gains = [t.shaped_rewards["info_gain"] for t in episode.turns[:-1]]
+    assert gains == pytest.approx([b - a for a, b in zip(probs, probs[1:])], rel=1e-4, abs=1e-7)
+    assert "info_gain" not in episode.turns[-1].shaped_rewards
+    assert metrics["igpo/p_first"] == pytest.approx(probs[0], rel=1e-4) and metrics["igpo/no_reference"] == 0
+    # IGPO's turn rewards: the gains, then the outcome (the episode's reward) on the last turn
+    assert igpo_turn_rewards(episode) == pytest.approx(gains + [episode.return_])
+    without = run_episode(agentgym.make("toy/keys-v0", **TOY), policy, env_id="toy/keys-v0", seed=7, settings=settings)
+    assert set_information_gain([without], policy, lambda e: None)["igpo/no_reference"] == 1.0
+
+
 def methods_config(tmp_path, **sections):
     return load_train_config(data={
         "name": "methods", "out_dir": str(tmp_path), "seed": 5,
@@ -114,6 +148,19 @@ def test_gra_and_epo_switched_on_by_config_run_end_to_end(tmp_path):
     assert state["entropy_history"] == pytest.approx([first["epo/token_entropy"], second["epo/token_entropy"]])
 
 
+@pytest.mark.slow
+def test_igpo_runs_end_to_end(tmp_path):
+    config = methods_config(tmp_path, rl={"algo": "igpo", "iterations": 1, "tasks_per_iteration": 2, "group_size": 3,
+                                          "max_new_tokens": 6}, igpo={"gamma": 0.9})
+    config.sft.episodes = 0
+    train(config)
+    records = [json.loads(line) for line in (tmp_path / "methods" / "metrics.jsonl").read_text().splitlines()]
+    [iteration] = [r for r in records if r["phase"] == "rl"]
+    assert 0.0 < iteration["igpo/p_first"] < 1.0 and iteration["igpo/no_reference"] == 0
+    episodes = [e for e in read_episodes(tmp_path / "methods") if e.metadata["phase"] == "rl"]
+    assert all("info_gain" in t.shaped_rewards for e in episodes for t in e.turns[:-1])
+
+
 def test_method_configs_refuse_what_cannot_run(tmp_path):
     with pytest.raises(ConfigError, match="gra.step_rewards.*compiles"):
         methods_config(tmp_path, gra={"enabled": True, "step_rewards": {"compiles": 1.0}})
@@ -125,3 +172,5 @@ def test_method_configs_refuse_what_cannot_run(tmp_path):
         methods_config(tmp_path, epo={"enabled": True, "kappa_low": 3.0})
     with pytest.raises(ConfigError, match="unknown EPOSection key"):
         methods_config(tmp_path, epo={"lambda": 0.1})
+    with pytest.raises(ConfigError, match="igpo.reference"):
+        methods_config(tmp_path, igpo={"reference": "no_such_module:reference"})

@@ -17,7 +17,7 @@ from typing import Any
 from agentgym.config import apply_overrides, from_dict, load_toml
 from agentgym.errors import ConfigError
 
-ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "ppo")
+ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "igpo", "ppo")
 LOSS_LEVELS = ("token", "turn", "sequence")
 KL_ESTIMATORS = ("k1", "k3")
 CONTEXTS = ("concat", "window")
@@ -104,7 +104,8 @@ class SFTSection:
 @dataclass
 class RLSection:
     """The RL phase. ``algo``: ``grpo``, ``rloo``, ``reinforce`` (mean baseline), ``gigpo``
-    (step-level anchor groups) or ``ppo`` (value head + GAE). Each iteration plays
+    (step-level anchor groups), ``igpo`` (information-gain turn rewards, options in ``[igpo]``)
+    or ``ppo`` (value head + GAE). Each iteration plays
     ``tasks_per_iteration`` tasks ``group_size`` times each, then runs ``epochs`` passes of
     ``minibatches`` updates over them.
 
@@ -188,6 +189,18 @@ class EPOSection:
 
 
 @dataclass
+class IGPOSection:
+    """IGPO (Wang et al. 2025, :mod:`agentgym.algos.igpo`; used with ``rl.algo = "igpo"``): each
+    turn is rewarded by the increase of the policy's probability of the task's reference answer,
+    the final turn by the outcome; the group's turn rewards are z-scored together and discounted
+    with ``gamma``. ``reference``: ``module:function`` giving an episode's reference answer
+    (default: ``info["reference"]`` of the reset; see :mod:`agentgym.train.info_gain`)."""
+
+    gamma: float = 1.0
+    reference: str = ""
+
+
+@dataclass
 class EvalSection:
     """Evaluation on held-out tasks: before training, after SFT, every ``every`` RL iterations
     (0: only at the end) and after RL. ``temperature = 0`` is greedy decoding."""
@@ -223,6 +236,7 @@ class TrainConfig:
     rl: RLSection = field(default_factory=RLSection)
     gra: GatedRewardSection = field(default_factory=GatedRewardSection)
     epo: EPOSection = field(default_factory=EPOSection)
+    igpo: IGPOSection = field(default_factory=IGPOSection)
     eval: EvalSection = field(default_factory=EvalSection)
     log: LogSection = field(default_factory=LogSection)
 
@@ -271,7 +285,7 @@ def validate(config: TrainConfig) -> None:
     if rl.iterations and episodes % rl.minibatches:
         raise ConfigError(f"rl.minibatches ({rl.minibatches}) must divide the episodes of an iteration "
                           f"(rl.tasks_per_iteration * rl.group_size = {episodes})")
-    if rl.algo in ("grpo", "rloo", "gigpo") and rl.group_size < 2 and rl.iterations:
+    if rl.algo in ("grpo", "rloo", "gigpo", "igpo") and rl.group_size < 2 and rl.iterations:
         raise ConfigError(f"rl.group_size must be >= 2 for {rl.algo} (a group of one has no baseline)")
     for key, value in [("rl.lr", rl.lr), ("sft.lr", config.sft.lr), ("rl.clip_eps", rl.clip_eps)]:
         if value <= 0:
@@ -329,6 +343,15 @@ def _validate_methods(config: TrainConfig) -> None:
                               f"gamma {epo.gamma}")
         if not 0 <= epo.kappa_low <= epo.kappa_high:
             raise ConfigError(f"epo needs 0 <= kappa_low <= kappa_high, got {epo.kappa_low} and {epo.kappa_high}")
+    if config.igpo.reference:
+        from agentgym.deps import load_attr
+
+        try:
+            load_attr(config.igpo.reference)
+        except Exception as exc:  # an import error, a missing attribute, a malformed spec
+            raise ConfigError(f"igpo.reference: cannot load {config.igpo.reference!r} ({exc})") from None
+    if not 0 <= config.igpo.gamma <= 1:
+        raise ConfigError(f"igpo.gamma must be in [0, 1], got {config.igpo.gamma}")
 
 
 def _default_device() -> str:

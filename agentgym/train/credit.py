@@ -4,7 +4,11 @@ Episodes come in groups (the G episodes of one task, ``episode.group_id``). For 
 ``rloo`` and ``reinforce`` an episode's advantage is its return compared with its group's
 (:mod:`agentgym.algos.advantages`) and every turn of the episode carries it; ``gigpo`` adds the
 step-level advantage of the turn among the group's turns that acted on the same observation
-(its anchor state); ``ppo`` works per token from the value head (:func:`token_gae`).
+(its anchor state); ``igpo`` rewards each turn but the last with its information gain
+(``shaped_rewards["info_gain"]``, :mod:`agentgym.train.info_gain`) and the last with the
+episode's outcome (its whole reward: env and other shaped terms, every turn), then pools and
+z-scores the group's turn rewards and discounts them (:func:`agentgym.algos.igpo_advantages`);
+``ppo`` works per token from the value head (:func:`token_gae`).
 An episode's return is the sum of its turn rewards: the env's reward plus the turn's
 ``shaped_rewards`` (the reward shapers write there; :func:`kl_turn_rewards` is one).
 """
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 import torch
 
 from agentgym.algos import gae, gigpo_advantages, grpo_advantages, kl_penalty, reinforce_advantages, rloo_advantages
+from agentgym.algos.igpo import igpo_advantages
 from agentgym.trajectory.records import Episode
 from agentgym.train.samples import Sample
 
@@ -23,6 +28,16 @@ from agentgym.train.samples import Sample
 def turn_rewards(episode: Episode) -> list[float]:
     """Each turn's reward: the env's plus its shaped terms."""
     return [turn.reward + sum(turn.shaped_rewards.values()) for turn in episode.turns]
+
+
+def igpo_turn_rewards(episode: Episode, key: str = "info_gain") -> list[float]:
+    """IGPO's turn rewards: the information gain of each turn but the last, and the outcome (the
+    episode's reward without the information gains) on the last."""
+    if not episode.turns:
+        return []
+    gains = [turn.shaped_rewards.get(key, 0.0) for turn in episode.turns[:-1]]
+    outcome = sum(turn.reward + sum(v for k, v in turn.shaped_rewards.items() if k != key) for turn in episode.turns)
+    return gains + [outcome]
 
 
 def turn_states(episode: Episode) -> list[str]:
@@ -39,10 +54,15 @@ def groups_of(episodes: Sequence[Episode]) -> list[list[int]]:
     return list(groups.values())
 
 
-def turn_advantages(episodes: Sequence[Episode], algo: str, *, gamma: float = 0.95, omega: float = 1.0) -> list[list[float]]:
+def turn_advantages(episodes: Sequence[Episode], algo: str, *, gamma: float = 0.95, omega: float = 1.0,
+                    igpo_gamma: float = 1.0) -> list[list[float]]:
     """One advantage per turn of each episode, computed group by group (``algo`` other than ppo)."""
     out: list[list[float]] = [[] for _ in episodes]
     for members in groups_of(episodes):
+        if algo == "igpo":
+            for i, values in zip(members, igpo_advantages([igpo_turn_rewards(episodes[i]) for i in members], igpo_gamma)):
+                out[i] = [float(v) for v in values]
+            continue
         rewards = [turn_rewards(episodes[i]) for i in members]
         returns = [sum(r) for r in rewards]
         if algo == "gigpo":

@@ -63,6 +63,21 @@ def rollout_samples(episode: Episode, index: int = 0) -> list[Sample]:
     return samples
 
 
+def turn_prompts(episode: Episode) -> list[list[int]]:
+    """The exact tokens the policy conditioned on before each turn of a rollout episode: in
+    ``concat`` context everything before the turn's generation, in ``window`` context the
+    turn's own sample up to its generation."""
+    ids = episode.token_ids
+    if ids is None:
+        raise ValueError(f"episode {episode.episode_id} has no tokens: collect with context='concat' or 'window'")
+    window = episode.metadata.get("context") == "window"
+    prompts, low = [], 0
+    for turn in episode.turns:
+        prompts.append(list(ids[low if window else 0:turn.token_start]))
+        low = turn.token_end
+    return prompts
+
+
 def demonstration_samples(episode: Episode, tokenizer: Any, *, context: str = "concat", window_turns: int = 4,
                           system_prompt: str | None = None, index: int = 0) -> list[Sample]:
     """Samples of an episode played by a policy without tokens (expert, API model), in the token

@@ -45,6 +45,7 @@ from agentgym.train.config import TrainConfig, config_dict
 from agentgym.train.credit import kl_turn_rewards, token_gae, turn_advantages
 from agentgym.train.distributed import Distributed, collect_split
 from agentgym.train.entropy_control import EntropyControl
+from agentgym.train.info_gain import reference_function, set_information_gain
 from agentgym.train.logger import MetricsLogger
 from agentgym.train.run_dir import RunDir, load_checkpoint_state
 from agentgym.train.samples import Sample, demonstration_samples, rollout_samples, set_advantages
@@ -280,6 +281,8 @@ class Trainer:
             metrics.update(apply_gated_rewards(episodes, step_weights=gra.step_rewards, outcome=gra.outcome,
                                                threshold=gra.threshold, outcome_values=gra.outcome_values or None,
                                                gate=gra.gate))
+        if rl.algo == "igpo":
+            metrics.update(set_information_gain(episodes, self.policy, reference_function(config.igpo.reference)))
         if rl.kl_in_reward and self.ref_model is not None:
             reference = self._reference_logprobs(samples)
             penalties = kl_turn_rewards(samples, [reference[id(s)] for s in samples], coef=rl.kl_coef, estimator=rl.kl_estimator)
@@ -292,7 +295,7 @@ class Trainer:
                 for index, members in by_episode.items():
                     token_gae(episodes[index], members, [old_values[id(s)] for s in members], gamma=rl.gae_gamma, lam=rl.gae_lambda)
             else:
-                advantages = turn_advantages(episodes, rl.algo, gamma=rl.gamma, omega=rl.omega)
+                advantages = turn_advantages(episodes, rl.algo, gamma=rl.gamma, omega=rl.omega, igpo_gamma=config.igpo.gamma)
                 set_advantages(samples, advantages)
                 flat = [a for values in advantages for a in values]
                 metrics["advantage/mean_abs"] = float(np.mean(np.abs(flat))) if flat else 0.0

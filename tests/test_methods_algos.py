@@ -1,4 +1,4 @@
-"""G-RA, EPO and IGPO as pure functions, against numbers computed by hand from the papers' equations
+"""G-RA, EPO, IGPO and HeRL as pure functions, against numbers computed by hand from the papers' equations
 (IGPO's answer probability against a real transformers model)."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from agentgym.algos import (  # noqa: E402
     information_gain_rewards,
     trajectory_turn_weights,
 )
+from agentgym.algos.herl import herl_bonus, herl_guided_objective, rubric_score  # noqa: E402
 
 
 # G-RA: R = r_high + 1[r_high >= threshold] * sum_t r_low,t -------------------------------------
@@ -152,3 +153,32 @@ def test_answer_probability_is_the_geometric_mean_of_the_teacher_forced_token_pr
     assert together == pytest.approx([by_hand, answer_probability(model, shorter, reference)], rel=1e-5)
     with pytest.raises(ValueError, match="reference"):
         answer_probability(model, context, [])
+
+
+# HeRL --------------------------------------------------------------------------------------
+def test_rubric_score_is_the_weighted_mean_of_the_criteria():
+    assert rubric_score({"key": 1.0, "door": 0.0, "coin": 0.0}) == pytest.approx(1 / 3)
+    assert rubric_score({"key": 1.0, "door": 0.0, "coin": 0.0}, {"coin": 2.0}) == pytest.approx(1 / 4)
+    assert rubric_score({}) == 0.0
+    with pytest.raises(ValueError):
+        rubric_score({"a": 1.0}, {"a": 0.0})
+
+
+def test_herl_bonus_moves_rewards_towards_what_the_hindsight_reached():
+    assert herl_bonus([0.2, 0.5, 0.0], [1.0, None, 0.0], alpha=0.05) == pytest.approx([0.2 + 0.05 * 0.8, 0.5, 0.0])
+    assert herl_bonus([0.6], [0.2], alpha=0.5) == pytest.approx([0.4])  # worse under guidance: a negative bonus
+    with pytest.raises(ValueError, match="one guided score"):
+        herl_bonus([0.1, 0.2], [None])
+
+
+def test_herl_guided_objective_by_hand():
+    logp = torch.tensor([math.log(0.5), math.log(0.2)], requires_grad=True)
+    old = torch.tensor([math.log(0.25), math.log(0.4)])  # rho = [2, 0.5]
+    advantages = torch.tensor([1.0, -2.0])
+    loss = herl_guided_objective(logp, old, advantages, gamma_s=1.0)
+    assert loss.tolist() == pytest.approx([-1.0 * 2 / 3, 2.0 * 0.5 / 1.5])
+    loss.sum().backward()
+    # d/dlogp of -A rho / (rho + g) = -A * g * rho / (rho + g)^2
+    assert logp.grad.tolist() == pytest.approx([-1.0 * 2 / 9, 2.0 * 0.5 / 2.25])
+    plain = herl_guided_objective(logp.detach(), old, advantages, gamma_s=0.0)
+    assert plain.tolist() == pytest.approx([-2.0, 1.0])  # no shaping, no clipping

@@ -102,7 +102,18 @@ def ppo_clip_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages
     ``clip_eps_high`` defaults to ``clip_eps`` (a larger one is DAPO's "clip-higher", Yu et al.
     2025, §3.1). With ``dual_clip = c > 1`` (Ye et al. 2020, "Mastering Complex Control in MOBA
     Games with Deep RL", eq. 5), tokens with ``A < 0`` use ``max(objective, c * A)``, bounding the
-    loss of a very large ratio. The loss is ``aggregate(-objective, mask, level, turn_ids)``.
+    loss of a very large ratio. The loss is ``aggregate(-objective, mask, level, turn_ids)``
+    (the per-token objective and the statistics: :func:`ppo_clip_objective`).
+    """
+    objective, stats = ppo_clip_objective(logprobs, old_logprobs, advantages, mask, clip_eps=clip_eps,
+                                          clip_eps_high=clip_eps_high, dual_clip=dual_clip)
+    return aggregate(-objective, mask, level=level, turn_ids=turn_ids), stats
+
+
+def ppo_clip_objective(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor,
+                       clip_eps: float = 0.2, clip_eps_high: float | None = None, dual_clip: float | None = None,
+                       ) -> tuple[torch.Tensor, dict[str, float]]:
+    """The per-token objective of :func:`ppo_clip_loss` (to maximise) and its statistics.
 
     ``advantages`` is per token (the shape of ``logprobs``, or ``[batch, 1]`` for one per row);
     ``old_logprobs`` and ``advantages`` are treated as constants. Statistics, as floats over the
@@ -133,7 +144,6 @@ def ppo_clip_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages
         dual = (advantages < 0) & (floor > objective)
         objective = torch.where(dual, floor, objective)
         cut = cut | dual
-    loss = aggregate(-objective, mask, level=level, turn_ids=turn_ids)
     with torch.no_grad():
         stats = {
             "clip_fraction": _masked_mean(cut.to(logprobs.dtype), mask),
@@ -142,7 +152,7 @@ def ppo_clip_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages
         }
         if dual_clip is not None:
             stats["dual_clip_fraction"] = _masked_mean(dual.to(logprobs.dtype), mask)
-    return loss, stats
+    return objective, stats
 
 
 def kl_penalty(logprobs: torch.Tensor, ref_logprobs: torch.Tensor, estimator: str = "k1") -> torch.Tensor:

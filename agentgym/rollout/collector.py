@@ -30,14 +30,16 @@ from agentgym.trajectory.records import Episode
 
 @dataclass(frozen=True)
 class EpisodeSpec:
-    """One episode to play: the env's id (recorded), its reset seed and options, its group, and
-    the seed its sampling seeds derive from (default: the reset seed)."""
+    """One episode to play: the env's id (recorded), its reset seed and options, its group, the
+    seed its sampling seeds derive from (default: the reset seed), and ``guidance``: text the
+    policy is shown before the task (a hindsight hint, :class:`EpisodeRecorder`)."""
 
     env_id: str
     seed: int | None
     group_id: str = ""
     options: dict[str, Any] | None = None
     sampling_seed: int | None = None
+    guidance: str | None = None
 
 
 def group_specs(env_id: str, seeds: Sequence[int], group_size: int) -> list[EpisodeSpec]:
@@ -95,7 +97,8 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
                 if index not in active and queue:
                     spec = queue.popleft()
                     active[index] = EpisodeRecorder(env_id=spec.env_id, seed=spec.seed, policy=policy, settings=settings,
-                                                    run_id=run_id, group_id=spec.group_id, sampling_seed=spec.sampling_seed)
+                                                    run_id=run_id, group_id=spec.group_id, sampling_seed=spec.sampling_seed,
+                                                    guidance=spec.guidance)
                     pool.submit_reset(index, spec.seed, spec.options)
                     in_flight.add(index)
             waiting = [i for i, recorder in active.items() if i not in in_flight]

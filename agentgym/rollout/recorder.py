@@ -72,11 +72,18 @@ def check_settings(settings: RunSettings, policy: Any) -> None:
 
 
 class EpisodeRecorder:
-    """The state of one episode between the policy and the env."""
+    """The state of one episode between the policy and the env.
+
+    With ``guidance``, the policy sees ``guidance + "\n\n" + the reset's observation`` as the
+    task, and that is the episode's ``first_observation`` (so its tokens match its
+    conversation); ``metadata["guidance"]`` and ``metadata["unguided_first_observation"]`` keep
+    the parts, so a trainer can lay the episode out without the guidance
+    (:func:`agentgym.train.samples.relaid_samples`)."""
 
     def __init__(self, *, env_id: str, seed: int | None, policy: Any, settings: RunSettings,
-                 run_id: str = "", group_id: str = "", sampling_seed: int | None = None) -> None:
+                 run_id: str = "", group_id: str = "", sampling_seed: int | None = None, guidance: str | None = None) -> None:
         self.env_id, self.seed, self.settings = env_id, seed, settings
+        self.guidance = guidance
         self.sampling_seed = seed if sampling_seed is None else sampling_seed
         self.policy_name = getattr(policy, "name", type(policy).__name__)
         self.run_id, self.group_id = run_id, group_id
@@ -97,11 +104,16 @@ class EpisodeRecorder:
         """Start from the reset's observation and info."""
         self._clock = time.perf_counter()
         self.info = info
+        unguided = observation
+        if self.guidance:
+            observation = f"{self.guidance}\n\n{observation}"
         self.episode = Episode(
             env_id=self.env_id, task_id=str(info.get("task_id", "")), seed=self.seed, first_observation=observation,
             run_id=self.run_id, group_id=self.group_id, policy=self.policy_name, goal=str(info.get("goal") or ""),
             start_info=_recorded(info, self.settings.drop_info_keys), started_at=time.time(),
         )
+        if self.guidance:
+            self.episode.metadata.update(guidance=self.guidance, unguided_first_observation=unguided)
         if isinstance(self.tokens, ConcatContext):
             self._prompt_ids = self.tokens.start(observation)
         if self.settings.max_turns <= 0:

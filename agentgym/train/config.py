@@ -201,6 +201,27 @@ class IGPOSection:
 
 
 @dataclass
+class HeRLSection:
+    """HeRL, hindsight experience guided RL (arXiv:2603.20046, :mod:`agentgym.train.hindsight`):
+    episodes are scored by their final rubric (``rubric_weights``, 1 each by default), groups
+    whose best score is below ``threshold`` re-run their best ``max_guided`` attempts with a
+    hindsight prompt (``prompt``, with ``{met}``, ``{unmet}``, ``{attempt}``), attempts earn
+    ``alpha`` x what their hindsight gained, and up to ``replace_top_n`` guided episodes that beat
+    the group's best replace a random member, trained without the guidance with the off-policy
+    objective of shaping ``gamma_s`` (<= 0: the plain ratio)."""
+
+    enabled: bool = False
+    threshold: float = 1.0
+    max_guided: int = 2
+    replace_top_n: int = 1
+    alpha: float = 0.05
+    gamma_s: float = 1.0
+    rubric_weights: dict[str, float] = field(default_factory=dict)
+    prompt: str = ""
+    max_attempt_chars: int = 300
+
+
+@dataclass
 class EvalSection:
     """Evaluation on held-out tasks: before training, after SFT, every ``every`` RL iterations
     (0: only at the end) and after RL. ``temperature = 0`` is greedy decoding."""
@@ -237,6 +258,7 @@ class TrainConfig:
     gra: GatedRewardSection = field(default_factory=GatedRewardSection)
     epo: EPOSection = field(default_factory=EPOSection)
     igpo: IGPOSection = field(default_factory=IGPOSection)
+    herl: HeRLSection = field(default_factory=HeRLSection)
     eval: EvalSection = field(default_factory=EvalSection)
     log: LogSection = field(default_factory=LogSection)
 
@@ -350,6 +372,20 @@ def _validate_methods(config: TrainConfig) -> None:
             load_attr(config.igpo.reference)
         except Exception as exc:  # an import error, a missing attribute, a malformed spec
             raise ConfigError(f"igpo.reference: cannot load {config.igpo.reference!r} ({exc})") from None
+    herl = config.herl
+    if herl.enabled:
+        if gra.enabled:
+            raise ConfigError("herl.enabled and gra.enabled both set each episode's reward: enable one of them")
+        if config.rl.algo == "ppo":
+            raise ConfigError("herl.enabled needs a group algorithm (grpo, rloo, reinforce, gigpo, igpo), not rl.algo = 'ppo'")
+        if herl.max_guided < 1 or herl.replace_top_n < 0 or herl.max_attempt_chars < 1:
+            raise ConfigError(f"herl needs max_guided >= 1, replace_top_n >= 0 and max_attempt_chars >= 1, got "
+                              f"{herl.max_guided}, {herl.replace_top_n} and {herl.max_attempt_chars}")
+        if herl.prompt:
+            try:
+                herl.prompt.format(met="", unmet="", attempt="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ConfigError(f"herl.prompt may use only {{met}}, {{unmet}} and {{attempt}}: {exc!r}") from None
     if not 0 <= config.igpo.gamma <= 1:
         raise ConfigError(f"igpo.gamma must be in [0, 1], got {config.igpo.gamma}")
 

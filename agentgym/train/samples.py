@@ -36,6 +36,7 @@ class Sample:
     advantages: list[float] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)  # PPO value targets
     entropy_weights: list[float] = field(default_factory=list)  # EPO's averaging weights
+    off_policy: bool = False  # sampled under a context it is not trained in (HeRL's guided episodes)
 
     def __len__(self) -> int:
         return len(self.token_ids)
@@ -63,6 +64,20 @@ def rollout_samples(episode: Episode, index: int = 0) -> list[Sample]:
     return samples
 
 
+def training_samples(episode: Episode, index: int, tokenizer: Any, *, context: str, window_turns: int,
+                     system_prompt: str | None = None) -> list[Sample]:
+    """A rollout episode's training samples: its tokens as played (:func:`rollout_samples`), or
+    for a HeRL guided episode (``metadata["herl_guided"]``), laid out without its guidance
+    (:func:`relaid_samples`) and marked ``off_policy``."""
+    if not episode.metadata.get("herl_guided"):
+        return rollout_samples(episode, index)
+    samples = relaid_samples(episode, tokenizer, episode.metadata["unguided_first_observation"], context=context,
+                             window_turns=window_turns, system_prompt=system_prompt, index=index)
+    for sample in samples:
+        sample.off_policy = True
+    return samples
+
+
 def turn_prompts(episode: Episode) -> list[list[int]]:
     """The exact tokens the policy conditioned on before each turn of a rollout episode: in
     ``concat`` context everything before the turn's generation, in ``window`` context the
@@ -83,22 +98,42 @@ def demonstration_samples(episode: Episode, tokenizer: Any, *, context: str = "c
     """Samples of an episode played by a policy without tokens (expert, API model), in the token
     layout a local policy would have produced playing the same turns. Log-probs are 0."""
     end = _end_of_turn_ids(tokenizer)
-    outputs = [list(tokenizer.encode(turn.raw_output, add_special_tokens=False)) + end for turn in episode.turns]
+    outputs = [(list(tokenizer.encode(turn.raw_output, add_special_tokens=False)) + end, None) for turn in episode.turns]
+    return _laid_out(episode, outputs, tokenizer, context, window_turns, system_prompt, index)
+
+
+def relaid_samples(episode: Episode, tokenizer: Any, first_observation: str, *, context: str = "concat",
+                   window_turns: int = 4, system_prompt: str | None = None, index: int = 0) -> list[Sample]:
+    """A rollout episode laid out again as if its task had read ``first_observation`` (a guided
+    episode without its guidance, HeRL): the prompts are rebuilt from the conversation, the
+    generated tokens and the log-probs they were sampled with are kept exactly."""
+    ids, logprobs = episode.token_ids, episode.logprobs
+    if ids is None or logprobs is None:
+        raise ValueError(f"episode {episode.episode_id} has no tokens: collect with context='concat' or 'window'")
+    outputs = [(list(ids[t.token_start:t.token_end]), list(logprobs[t.token_start:t.token_end])) for t in episode.turns]
+    moved = Episode(env_id=episode.env_id, task_id=episode.task_id, seed=episode.seed, first_observation=first_observation,
+                    turns=episode.turns)
+    return _laid_out(moved, outputs, tokenizer, context, window_turns, system_prompt, index)
+
+
+def _laid_out(episode: Episode, outputs: Sequence[tuple[list[int], list[float] | None]], tokenizer: Any, context: str,
+              window_turns: int, system_prompt: str | None, index: int) -> list[Sample]:
+    """The samples of ``episode``'s conversation with the given generated tokens per turn."""
     if context == "concat":
         tokens = ConcatContext(chat=ChatTokens(tokenizer, system_prompt))
         tokens.start(episode.first_observation)
-        for k, (turn, generated) in enumerate(zip(episode.turns, outputs)):
-            tokens.add_generation(generated, None)
+        for k, (turn, (generated, logprobs)) in enumerate(zip(episode.turns, outputs)):
+            tokens.add_generation(generated, logprobs)
             if k + 1 < len(episode.turns):
                 tokens.add_observation(generated, turn.observation)
         return [_sample(tokens, index)] if episode.turns else []
     if context == "window":
         samples = []
         window = WindowContext(tokenizer=tokenizer, window_turns=window_turns, system_prompt=system_prompt)
-        for k, generated in enumerate(outputs):
+        for k, (generated, logprobs) in enumerate(outputs):
             exchanges = [(t.raw_output, t.observation) for t in episode.turns[:k]]
             one = WindowContext(tokenizer=tokenizer)
-            one.add_sample(window.prompt(episode.first_observation, exchanges), generated, None)
+            one.add_sample(window.prompt(episode.first_observation, exchanges), generated, logprobs)
             sample = _sample(one, index)
             sample.turn_ids = [k if m else -1 for m in sample.loss_mask]
             samples.append(sample)

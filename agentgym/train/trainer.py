@@ -48,7 +48,8 @@ from agentgym.train.entropy_control import EntropyControl
 from agentgym.train.info_gain import reference_function, set_information_gain
 from agentgym.train.logger import MetricsLogger
 from agentgym.train.run_dir import RunDir, load_checkpoint_state
-from agentgym.train.samples import Sample, demonstration_samples, rollout_samples, set_advantages
+from agentgym.train.hindsight import merge_guided, plan_guided
+from agentgym.train.samples import Sample, demonstration_samples, set_advantages, training_samples
 from agentgym.train.sft_data import load_chat_samples
 from agentgym.train.shaping import apply_gated_rewards
 from agentgym.train.task_schedule import rl_episode_specs
@@ -224,7 +225,6 @@ class Trainer:
         total = steps_per_epoch * sft.epochs
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(sft.warmup_steps, total))
         rng = random.Random(config.seed)
-        step = 0
         for epoch in range(sft.epochs):
             order = list(range(len(samples)))
             rng.shuffle(order)
@@ -234,7 +234,6 @@ class Trainer:
                 epoch_metrics.append(self._guard(lambda: sft_step(model, optimizer, batch, pad_id=self.policy.pad_id,
                                                                   batch_tokens=sft.batch_tokens, max_grad_norm=sft.max_grad_norm,
                                                                   scheduler=scheduler, dist=self.dist, autocast=config.model.amp)))
-                step += 1
             self.logger.log("sft", epoch + 1, _mean_metrics(epoch_metrics), elapsed_s=self._elapsed())
         model.eval()
 
@@ -245,13 +244,19 @@ class Trainer:
             self._make_rl_optimizer()
         start = time.perf_counter()
         stats = CollectStats()
-        episodes = self._collect("train", self.policy, self._rl_specs(k), self._settings(rl.temperature, rl.max_new_tokens), stats)
+        settings = self._settings(rl.temperature, rl.max_new_tokens)
+        played = self._collect("train", self.policy, self._rl_specs(k), settings, stats)
+        episodes, guided, metrics = played, [], {}
+        if config.herl.enabled:  # hindsight re-runs of the groups that fell short
+            guided = self._collect("train", self.policy, plan_guided(played, config.herl, seed=config.seed, iteration=k),
+                                   settings, stats)
+            episodes, metrics = merge_guided(played, guided, config.herl, seed=config.seed, iteration=k)
         rollout_s = time.perf_counter() - start
         start = time.perf_counter()
-        metrics = self._update(episodes)
+        metrics.update(self._update(episodes))
         update_s = time.perf_counter() - start
-        self._write_episodes(episodes, phase="rl", iteration=k + 1)  # with the shaped rewards the update added
-        outcome = summarize(episodes)
+        self._write_episodes(played + guided, phase="rl", iteration=k + 1)  # with the rewards the update shaped
+        outcome = summarize(played)  # the policy's own episodes, not the guided ones
         metrics.update({
             "train/success_rate": outcome["success_rate"], "train/mean_return": outcome["mean_return"],
             "train/mean_turns": outcome["mean_turns"], "train/errors": outcome["errors"],
@@ -270,7 +275,10 @@ class Trainer:
 
     def _update(self, episodes: list[Episode]) -> dict[str, float]:
         config, rl = self.config, self.config.rl
-        samples = [s for index, e in enumerate(episodes) for s in rollout_samples(e, index)]
+        env = config.env
+        samples = [s for index, e in enumerate(episodes) for s in training_samples(
+            e, index, self.policy.tokenizer, context=env.context, window_turns=env.window_turns,
+            system_prompt=env.system_prompt or None)]
         by_episode: dict[int, list[Sample]] = {}
         for sample in samples:
             by_episode.setdefault(sample.episode, []).append(sample)
@@ -312,7 +320,7 @@ class Trainer:
                                 dual_clip=rl.dual_clip or None, kl_coef=0.0 if rl.kl_in_reward else rl.kl_coef,
                                 kl_estimator=rl.kl_estimator,
                                 entropy_coef=rl.entropy_coef, value_coef=rl.value_coef if rl.algo == "ppo" else 0.0,
-                                value_clip=rl.value_clip or None, level=rl.loss_level)
+                                value_clip=rl.value_clip or None, level=rl.loss_level, guided_gamma=config.herl.gamma_s)
         control = EntropyControl(config.epo, rl.iterations, self.state) if config.epo.enabled else None
         if control is not None:
             settings.epo = control.term(self.state["iteration"])

@@ -25,8 +25,10 @@ from typing import Any
 
 import torch
 
-from agentgym.algos import aggregate, check_finite, entropy_from_logits, kl_penalty, ppo_clip_loss, value_loss
+from agentgym.algos import aggregate, check_finite, entropy_from_logits, kl_penalty, value_loss
 from agentgym.algos.epo import epo_loss_term
+from agentgym.algos.herl import herl_guided_objective
+from agentgym.algos.losses import ppo_clip_objective
 from agentgym.errors import NonFiniteError
 from agentgym.train.distributed import Distributed
 from agentgym.train.samples import Sample
@@ -63,6 +65,7 @@ class LossSettings:
     value_clip: float | None = None
     level: str = "token"
     epo: EPOTerm | None = None
+    guided_gamma: float = 1.0  # HeRL's gamma_s for off-policy samples (herl_guided_objective)
 
 
 class ValueHead(torch.nn.Module):
@@ -107,6 +110,7 @@ def collate(samples: Sequence[Sample], pad_id: int, device: Any) -> dict[str, to
         "returns": pad([s.returns or [0.0] * len(s) for s in samples], 0.0, torch.float32),
         "turn_ids": pad([s.turn_ids for s in samples], -1, torch.long),
         "entropy_weights": pad([s.entropy_weights or [0.0] * len(s) for s in samples], 0.0, torch.float32),
+        "off_policy": torch.tensor([s.off_policy for s in samples], dtype=torch.bool, device=device),
     }
 
 
@@ -259,7 +263,9 @@ def policy_step(model: Any, optimizer: Any, samples: Sequence[Sample], settings:
     ``ref_model`` adds ``kl_coef`` x KL(policy || ref) per token; ``value_head`` (PPO) adds the
     value loss against ``sample.returns``, clipped around ``old_values[id(sample)]``;
     ``settings.epo`` adds EPO's entropy term, whose per-token weights (``sample.entropy_weights``,
-    of the whole batch) make it a plain sum over the micro-batches.
+    of the whole batch) make it a plain sum over the micro-batches. Samples marked
+    ``off_policy`` (HeRL's guided episodes) are trained with
+    :func:`agentgym.algos.herl.herl_guided_objective` instead of the clipped surrogate.
     """
     device = next(model.parameters()).device
     total = sample_units(samples, settings.level)
@@ -301,9 +307,15 @@ def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sam
     logprobs, entropy, values = loss_token_logprobs(model, batch, settings.temperature, value_head,
                                                     base=batch["old_logprobs"])
     mask, level, turns = batch["loss_mask"], settings.level, batch["turn_ids"]
-    loss, stats = ppo_clip_loss(logprobs, batch["old_logprobs"], batch["advantages"], mask,
-                                clip_eps=settings.clip_eps, clip_eps_high=settings.clip_eps_high,
-                                dual_clip=settings.dual_clip, level=level, turn_ids=turns)
+    objective, stats = ppo_clip_objective(logprobs, batch["old_logprobs"], batch["advantages"], mask,
+                                          clip_eps=settings.clip_eps, clip_eps_high=settings.clip_eps_high,
+                                          dual_clip=settings.dual_clip)
+    per_token = -objective
+    off_policy = batch["off_policy"]
+    if bool(off_policy.any()):  # HeRL's guided episodes, trained without their guidance: no clipping
+        guided = herl_guided_objective(logprobs, batch["old_logprobs"], batch["advantages"], settings.guided_gamma)
+        per_token = torch.where(off_policy.unsqueeze(-1), guided, per_token)
+    loss = aggregate(per_token, mask, level=level, turn_ids=turns)
     terms = {"loss/policy": float(loss.detach())}
     if ref_model is not None and settings.kl_coef:
         with torch.no_grad():

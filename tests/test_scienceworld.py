@@ -39,6 +39,7 @@ def test_the_gold_path_reaches_a_full_score(mixed, task):
     obs, info = mixed.reset(seed=0, options={"task": task})
     assert info["task_id"].startswith(f"scienceworld/{task}:") and info["goal"] in obs
     assert info_problems(info) == [] and set(info["rubric"].values()) <= {0.0, 1.0}
+    assert info["reference"].split("; ")[0] == info["expert_action"]  # the gold path (IGPO's target)
     total = 0.0
     while True:
         obs, reward, terminated, truncated, info = mixed.step(info["expert_action"])
@@ -67,7 +68,7 @@ def test_same_seed_same_variation_and_splits_are_disjoint():
 def test_invalid_actions_admissible_actions_and_expert_off_path():
     env = agentgym.make("scienceworld/find-plant-v0", admissible=True)
     _, info = env.reset(seed=1)
-    assert info["expert_action"] is None  # expert=False: no gold path
+    assert info["expert_action"] is None and info["reference"] is None  # expert=False: no gold path
     assert "look around" in info["admissible_actions"] and len(info["admissible_actions"]) > 20
     obs, reward, *_, info = env.step("sing a song to the teapot")
     assert not info["action_valid"] and reward == 0

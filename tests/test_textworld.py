@@ -32,6 +32,8 @@ def test_expert_wins_and_the_game_is_cached(cache, kind):
     obs, info = env.reset(seed=0)
     assert info["goal"] and info["goal"] in obs and "$$" not in obs  # objective first, no banner
     assert 0 <= info["game_seed"] < 1_000_000 and os.path.exists(info["game_file"])
+    plan = info["reference"].split("; ")  # the winning commands from the start (IGPO's target)
+    assert plan[0] == info["expert_action"]
     while True:
         obs, reward, terminated, truncated, info = env.step(info["expert_action"])
         if terminated or truncated:

@@ -12,6 +12,9 @@ message, ended by the end-of-turn token): ``info["reference"]`` of the episode's
 the envs give as
 
 * ``toy/*``: the expert's plan (the commands that win the task, joined with "; ");
+* ``textworld/*``: TextWorld's winning command sequence from the start, joined likewise;
+* ``scienceworld/*`` with ``expert=True``: the gold path, joined likewise;
+* ALFWorld and NetHack give none yet; SWE's gold patch is not exposed to the agent's side;
 * any env: a user function ``igpo.reference = "module:function"`` (Episode -> str or None).
 
 An episode without a reference gets no information-gain reward (its final turn still carries

@@ -15,6 +15,8 @@ is made of its subgoals, so the rubric cannot change without it).
   100, ``lost`` = ScienceWorld's failure (a negative score); either terminates.
 * ``expert_action`` comes from ScienceWorld's gold path (``expert=True``; generating it costs
   1.5-3 s per reset) while the agent has followed it, else None.
+* ``reference`` (reset only, with ``expert=True``): the gold path joined with "; ", the target
+  of information-gain rewards (IGPO).
 * ``rubric``: the sequential subgoals of ScienceWorld's goal progress, each 0 or 1.
 * Object listings are sorted (:func:`canonical`): ScienceWorld's order changes between loads.
 * One JVM per env, started at the first reset (~1 s), stopped by ``close()``, never outliving
@@ -131,7 +133,7 @@ class ScienceWorldEnv(TextEnv):
         self._rubric = self._read_rubric()
         goal = str(server.freeActionTaskDesc()).replace("Task Description:", "").strip()
         info = self._info(action_valid=True)
-        info.update(goal=goal, variation=variation, task=task)
+        info.update(goal=goal, variation=variation, task=task, reference="; ".join(self._gold) or None)
         return f"{goal}\n\n{canonical(str(look))}", info
 
     def _step(self, action: str) -> StepResult:

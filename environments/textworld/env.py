@@ -25,7 +25,9 @@ trained on: after a move that failed ("You can't go that way.") the exits stay i
 an agent that sees only the last turn or two (the ``window`` context) needs. ``info``: the standard
 keys, with ``admissible_actions`` = TextWorld's admissible commands, ``action_valid`` = the
 action was one of them, ``expert_action`` = the first command of TextWorld's winning policy
-from the current state, ``rubric`` = one entry per quest (completed or not).
+from the current state, ``rubric`` = one entry per quest (completed or not), and on reset
+``reference`` = the whole winning command sequence joined with "; " (the target of
+information-gain rewards, IGPO).
 """
 
 from __future__ import annotations
@@ -159,7 +161,8 @@ class TextWorldEnv(TextEnv):
             objective = BRIEF_GOALS[self.kind]
         observation = f"{objective}\n\n{_clean(self._state['description'])}".strip()
         info = self._info(action_valid=True)
-        info.update(goal=objective, game_seed=self._game_seed, game_file=str(gamefile))
+        info.update(goal=objective, game_seed=self._game_seed, game_file=str(gamefile),
+                    reference="; ".join(self._state["policy_commands"] or []) or None)
         return observation, info
 
     def _step(self, action: str) -> StepResult:

@@ -22,7 +22,7 @@ from agentgym.algos import (  # noqa: E402
     information_gain_rewards,
     trajectory_turn_weights,
 )
-from agentgym.algos.herl import herl_bonus, herl_guided_objective, rubric_score  # noqa: E402
+from agentgym.algos import herl_bonus, herl_guided_objective, rubric_score  # noqa: E402
 
 
 # G-RA: R = r_high + 1[r_high >= threshold] * sum_t r_low,t -------------------------------------

@@ -224,6 +224,30 @@ def test_a_run_writes_its_directory(tmp_path):
         train(config)  # a second run into the same directory is refused
 
 
+def test_weights_and_biases_gets_the_config_and_every_metric(tmp_path, monkeypatch):
+    pytest.importorskip("wandb")  # in the dev extra; offline: a real run, written to the run directory
+    from agentgym.train.logger import MetricsLogger
+    from agentgym.train.run_dir import RunDir
+
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    config = toy_config(tmp_path)
+    config.log.wandb, config.log.progress = True, False
+    run_dir = RunDir(config.run_dir)
+    run_dir.prepare(resume=False, overwrite=False)
+    logger = MetricsLogger(run_dir, config)
+    try:
+        logger.log("rl", 1, {"train/success_rate": 0.25, "policy/entropy": 0.5, "note": "text"}, elapsed_s=1.0)
+        logger.log("rl", 2, {"train/success_rate": 0.75}, elapsed_s=2.0)
+        summary = logger.wandb.summary
+        assert summary["train/success_rate"] == 0.75 and summary["rl/step"] == 2 and summary["policy/entropy"] == 0.5
+        assert "note" not in summary.keys()  # numbers only
+        assert logger.wandb.config["rl"]["group_size"] == config.rl.group_size
+    finally:
+        logger.close()
+    assert list((tmp_path / "toy" / "wandb").glob("offline-run-*/run-*.wandb"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("rl", [{"algo": "rloo"}, {"algo": "reinforce", "loss_level": "sequence"},
                                 {"algo": "gigpo", "loss_level": "turn"},

@@ -61,7 +61,8 @@ def run_variant(label: str, overrides: list[str], common: list[str], out_dir: st
 def curves(run: Path) -> dict[str, Any]:
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     summary = json.loads((run / "summary.json").read_text())
-    held_out = [(0, summary["eval_sft"]["success_rate"])]
+    start = summary["eval_sft"] or summary["eval_before"]  # no SFT: the untrained model
+    held_out = [(0, start["success_rate"])]
     for record in records:
         for key, value in record.items():
             match = re.fullmatch(r"eval_iter_(\d+)/success_rate", key)
@@ -69,7 +70,7 @@ def curves(run: Path) -> dict[str, Any]:
                 held_out.append((int(match.group(1)), value))
     held_out.append((summary["iterations"], summary["eval_after"]["success_rate"]))
     train_curve = [(r["step"], r["train/success_rate"]) for r in records if r["phase"] == "rl"]
-    return {"eval_sft": summary["eval_sft"], "eval_after": summary["eval_after"], "wall_time_s": summary["wall_time_s"],
+    return {"eval_sft": start, "eval_after": summary["eval_after"], "wall_time_s": summary["wall_time_s"],
             "held_out": sorted(held_out), "train": train_curve}
 
 

@@ -37,6 +37,7 @@ def test_the_gold_patch_resolves_every_bundled_task(env, name):
     task, _ = tasks()[name]
     obs, info = env.reset(seed=0, options={"task": name})
     assert task.problem_statement in obs and info["task_id"] == f"swe/{name}"
+    assert info["reference"] == task.patch and task.patch not in obs  # IGPO's target, hidden from the agent
     _, _, _, _, info = apply_patch(env, task.patch)
     assert info["tool_ok"] and info["modified"] and info["modified_repo"], info
     obs, reward, terminated, truncated, info = env.step("```submit\n```")

@@ -14,7 +14,8 @@ the envs give as
 * ``toy/*``: the expert's plan (the commands that win the task, joined with "; ");
 * ``textworld/*``: TextWorld's winning command sequence from the start, joined likewise;
 * ``scienceworld/*`` with ``expert=True``: the gold path, joined likewise;
-* ALFWorld and NetHack give none yet; SWE's gold patch is not exposed to the agent's side;
+* ``swe/*``: the task's gold patch (never shown in the observations);
+* ALFWorld and NetHack give none yet;
 * any env: a user function ``igpo.reference = "module:function"`` (Episode -> str or None).
 
 An episode without a reference gets no information-gain reward (its final turn still carries

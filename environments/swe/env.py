@@ -10,7 +10,8 @@ the episode with the evaluation: the workspace's diff against its start is the a
 is applied and the ``FAIL_TO_PASS`` and ``PASS_TO_PASS`` tests run; the reward is 1.0 only if
 all pass. ``info``: ``outcome`` (``no_submit``, ``empty_patch``, ``failing_patch``,
 ``passing_patch``: the levels of gated rewards), ``rubric`` (each hidden test's pass status),
-``patch``, the step signals ``tool_ok`` and ``modified``, and the episode metrics ``completed``
+``patch``, on reset ``reference`` (the gold patch, for information-gain rewards; the agent's
+observations never show it), the step signals ``tool_ok`` and ``modified``, and the episode metrics ``completed``
 (submitted), ``modified_repo`` and ``resolved``. A sandbox that dies mid-episode ends the
 episode as truncated with ``info["error"]``; the next reset starts a new one.
 """
@@ -117,7 +118,9 @@ class SWEEnv(TextEnv):
         self._submitted = self._modified = False
         self._steps = 0
         observation = f"{INSTRUCTIONS}\n\nThe issue ({task.repo}):\n{task.problem_statement}"
-        return observation, self._info(goal=task.problem_statement, tool_ok=True, modified=False)
+        info = self._info(goal=task.problem_statement, tool_ok=True, modified=False)
+        info["reference"] = task.patch or None  # the gold patch: IGPO's target; never in the observation
+        return observation, info
 
     def _step(self, action: str) -> StepResult:
         self._steps += 1

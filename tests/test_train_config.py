@@ -55,3 +55,15 @@ def test_lora_defaults_target_the_attention_projections_and_amp_needs_cuda():
     if not torch.cuda.is_available():  # the default device is the CPU here: mixed precision is refused, not ignored
         with pytest.raises(ConfigError, match="model.amp"):
             load_train_config("configs/demo.toml", ["model.amp=true"])
+
+
+def test_a_config_written_as_toml_reads_back_equal_including_unset_optional_keys():
+    import tomllib
+
+    from agentgym.train.config import config_toml
+
+    config = load_train_config("configs/demo.toml", ["gra.enabled=true", "herl.rubric_weights={coin = 2.0}"])
+    assert config.gra.threshold is None  # None: chosen per env; TOML cannot hold it, so it is left out
+    text = config_toml(config)
+    assert "threshold" not in text.split("[gra]")[1].split("[")[0]
+    assert load_train_config(data=tomllib.loads(text)) == config

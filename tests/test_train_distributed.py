@@ -16,7 +16,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
-tomli_w = pytest.importorskip("tomli_w")
+pytest.importorskip("tomli_w")  # the config is written as TOML for the torchrun workers
 
 import torch.distributed  # noqa: E402
 import torch.multiprocessing  # noqa: E402
@@ -26,7 +26,7 @@ from agentgym.policy import SamplingParams  # noqa: E402
 from agentgym.rollout import RunSettings, run_episode  # noqa: E402
 from agentgym.trajectory.reader import read_episodes  # noqa: E402
 from agentgym.train import load_train_config, train  # noqa: E402
-from agentgym.train.config import config_dict  # noqa: E402
+from agentgym.train.config import config_toml  # noqa: E402
 from agentgym.train.distributed import Distributed  # noqa: E402
 from agentgym.train.samples import rollout_samples, set_advantages  # noqa: E402
 from agentgym.train.update import LossSettings, policy_step, sft_step  # noqa: E402
@@ -118,7 +118,7 @@ def test_agentgym_train_under_torchrun_trains_what_one_process_trains(tmp_path):
     config.env.workers = 1  # per rank
     config.log.keep_checkpoints = 20
     config_file = tmp_path / "run.toml"
-    config_file.write_text(tomli_w.dumps(config_dict(config)))
+    config_file.write_text(config_toml(config))
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                str(BIN / "agentgym"), "train", str(config_file), "--set", f"out_dir='{tmp_path / 'two'}'"]

@@ -281,6 +281,28 @@ def config_dict(config: TrainConfig) -> dict[str, Any]:
     return dataclasses.asdict(config)
 
 
+def toml_text(data: Mapping[str, Any]) -> str:
+    """A config dict as TOML (what ``runs/NAME/config.toml`` holds). TOML has no null: None
+    values, which are defaults (e.g. ``gra.threshold``), are left out and read back as None."""
+    from agentgym.deps import require
+
+    tomli_w = require("tomli_w", extra="train", what="writing a config as TOML")
+    return tomli_w.dumps(_without_none(data))
+
+
+def config_toml(config: TrainConfig) -> str:
+    """``config`` as TOML text that :func:`load_train_config` reads back to an equal config."""
+    return toml_text(config_dict(config))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_without_none(v) for v in value]
+    return value
+
+
 def validate(config: TrainConfig) -> None:
     """Refuse what cannot run, naming the key."""
     from agentgym.registry import spec

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from agentgym.deps import require
 from agentgym.errors import ConfigError
 from agentgym.train import lora
+from agentgym.train.config import toml_text
 
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "trainer_state.json"
@@ -58,8 +58,7 @@ class RunDir:
         self.path.mkdir(parents=True, exist_ok=True)
 
     def write_config(self, config: dict[str, Any]) -> None:
-        tomli_w = require("tomli_w", extra="train", what="writing the run's config.toml")
-        (self.path / "config.toml").write_text(tomli_w.dumps(_toml_ready(config)))
+        (self.path / "config.toml").write_text(toml_text(config))
 
     def log(self, record: dict[str, Any]) -> None:
         """Append one metrics record (flushed, so a crash keeps every finished step)."""
@@ -121,12 +120,3 @@ def load_checkpoint_state(path: Path) -> dict[str, Any]:
     np.random.set_state(rng["numpy"])
     random.setstate(rng["python"])
     return json.loads((path / STATE_FILE).read_text())
-
-
-def _toml_ready(value: Any) -> Any:
-    """TOML has no null: drop None values (they are the defaults)."""
-    if isinstance(value, dict):
-        return {k: _toml_ready(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_toml_ready(v) for v in value]
-    return value

@@ -59,7 +59,9 @@ class Generation:
     """A policy's answer to one request.
 
     ``token_ids`` and ``logprobs`` (one per generated token) come from local models only; API
-    policies give text and usage.
+    policies give text, usage and, with prices configured, ``cost_usd``. ``error`` says that this
+    request failed after the policy's own retries (the rollout ends that episode as truncated with
+    the error recorded; the other requests of the batch go on).
     """
 
     text: str
@@ -69,17 +71,31 @@ class Generation:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
+    cost_usd: float = 0.0
+    error: str | None = None
 
 
 @runtime_checkable
 class Policy(Protocol):
-    """Anything with a ``name`` and a batched ``generate``."""
+    """Anything with a ``name`` and a batched ``generate``.
+
+    A policy that depends on a service (an HTTP endpoint) may also define ``check()``, which
+    raises :class:`PolicyError` saying what is wrong when the service cannot be used (down,
+    wrong key, unknown model); :func:`check_policy` calls it before long work starts.
+    """
 
     name: str
 
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
         """One generation per request, in order."""
         ...
+
+
+def check_policy(policy: Policy) -> None:
+    """Fail early: run the policy's ``check()`` where it has one (see :class:`Policy`)."""
+    check = getattr(policy, "check", None)
+    if callable(check):
+        check()
 
 
 POLICY_ENTRY_POINTS: dict[str, str] = {

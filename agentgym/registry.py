@@ -72,6 +72,8 @@ class EnvSpec:
             Gymnasium's checker as well as agentgym's).
         check_kwargs: constructor arguments for the test-suite's contract check (small tasks);
             None when the env needs user input to be made (its family's tests check it).
+        eval_kwargs: constructor arguments for benchmarking (``agentgym eval``): the held-out
+            tasks, e.g. ``{"split": "test"}`` for families with train / valid / test splits.
         multiline_actions: the env's actions are code or patches, whose whitespace and length
             matter: :func:`make` does not apply ``NormalizeAction``.
         additional_wrappers: always empty; present because Gymnasium's wrappers read
@@ -87,6 +89,7 @@ class EnvSpec:
     description: str = ""
     nondeterministic: bool = False
     check_kwargs: dict[str, Any] | None = field(default_factory=dict)
+    eval_kwargs: dict[str, Any] = field(default_factory=dict)
     multiline_actions: bool = False
     additional_wrappers: tuple = ()
 
@@ -210,7 +213,7 @@ def register(env_id: str, entry_point: str | Callable[..., gymnasium.Env], **spe
         entry_point: ``"module:Class"`` (imported lazily) or the class / factory itself.
         **spec_fields: :class:`EnvSpec` fields: ``kwargs``, ``max_episode_steps``,
             ``requires``, ``extra``, ``description``, ``nondeterministic``, ``check_kwargs``,
-            ``multiline_actions``.
+            ``eval_kwargs``, ``multiline_actions``.
     """
     return registry.register(env_id, entry_point, **spec_fields)
 

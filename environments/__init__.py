@@ -58,6 +58,7 @@ def register_envs() -> None:
             extra="alfworld",
             description=description,
             check_kwargs=None if task == "official" else {},
+            eval_kwargs={"split": "test"},  # agentgym eval plays held-out games
         )
     for kind, (description, check_kwargs) in TEXTWORLD_KINDS.items():
         register(
@@ -69,6 +70,7 @@ def register_envs() -> None:
             extra="textworld",
             description=description,
             check_kwargs=check_kwargs,
+            eval_kwargs={"split": "test"},  # agentgym eval plays held-out games
         )
     for task, description in {"mixed": "all 30 ScienceWorld tasks, one drawn per episode", **SCIENCEWORLD_TASKS}.items():
         register(
@@ -78,6 +80,7 @@ def register_envs() -> None:
             max_episode_steps=100,
             requires=("scienceworld",),
             extra="scienceworld",
+            eval_kwargs={"split": "test"},  # agentgym eval plays held-out games
             description=description,
         )
     for task, description in NETHACK_TASKS.items():

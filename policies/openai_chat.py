@@ -3,8 +3,11 @@
 
 * A batch of requests is sent concurrently (``asyncio``), at most ``concurrency`` at a time.
 * Rate limits (429), server errors (5xx), timeouts and dropped connections are retried with
-  exponential backoff and jitter (``max_retries`` times), then raise :class:`PolicyError`;
-  other client errors (400, 401, 404) raise at once.
+  exponential backoff and jitter (``max_retries`` times); other client errors (400, 401, 404)
+  are not. A request that fails for good comes back as a :class:`Generation` with ``error``
+  set, so the rollout ends that one episode (recorded, counted) and the rest of the batch goes on.
+* ``check()`` asks the endpoint for its models before long work starts: an endpoint that is
+  down, a wrong key or a model the endpoint does not list raise :class:`PolicyError` at once.
 * ``usage`` accumulates requests, tokens, retries and, with prices per million tokens, cost.
 * ``tools=True`` offers the model one function, ``act(action)``, and returns its call as
   ``{"name": "act", "arguments": {...}}`` text, which ``action_format="json"`` extracts.
@@ -93,9 +96,36 @@ class OpenAIPolicy:
         client = self._openai.AsyncOpenAI(**self.client_args)
         limit = asyncio.Semaphore(self.concurrency)
         try:
-            return list(await asyncio.gather(*(self._one(client, limit, r) for r in requests)))
+            answers = await asyncio.gather(*(self._one(client, limit, r) for r in requests), return_exceptions=True)
         finally:
             await client.close()
+        for answer in answers:  # anything but a request that failed for good is a bug: raise it
+            if isinstance(answer, BaseException) and not isinstance(answer, PolicyError):
+                raise answer
+        return [Generation(text="", finish_reason="error", error=str(a)) if isinstance(a, PolicyError) else a for a in answers]
+
+    def check(self) -> None:
+        """Raise :class:`PolicyError` unless the endpoint answers, takes the key and lists the model
+        (an endpoint without ``/models`` is asked for a one-token completion instead)."""
+        client = self._openai.OpenAI(**{**self.client_args, "timeout": min(30.0, self.client_args["timeout"])})
+        where = self.client_args["base_url"] or "the OpenAI API"
+        errors = self._openai
+        try:
+            try:
+                models = [m.id for m in client.models.list()]
+            except errors.NotFoundError:
+                client.chat.completions.create(model=self.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1)
+                return
+        except errors.AuthenticationError as exc:
+            raise PolicyError(f"{self.name}: {where} refused the API key (set OPENAI_API_KEY): {exc}") from exc
+        except (errors.APIConnectionError, errors.APITimeoutError) as exc:
+            raise PolicyError(f"{self.name}: cannot reach {where} (is the server up? OPENAI_BASE_URL): {exc}") from exc
+        except errors.APIStatusError as exc:
+            raise PolicyError(f"{self.name}: {where} answered {exc.status_code}: {exc}") from exc
+        finally:
+            client.close()
+        if models and self.model not in models:
+            raise PolicyError(f"{self.name}: {where} does not serve the model {self.model!r}; it lists: {', '.join(models[:20])}")
 
     async def _one(self, client: Any, limit: asyncio.Semaphore, request: Request) -> Generation:
         s = request.sampling
@@ -140,9 +170,10 @@ class OpenAIPolicy:
         self.usage.requests += 1
         self.usage.prompt_tokens += prompt
         self.usage.completion_tokens += completion
-        self.usage.cost_usd += (prompt * self.price_in + completion * self.price_out) / 1e6
+        cost = (prompt * self.price_in + completion * self.price_out) / 1e6
+        self.usage.cost_usd += cost
         return Generation(text=text, finish_reason=choice.finish_reason or "stop", prompt_tokens=prompt,
-                          completion_tokens=completion, latency_s=latency)
+                          completion_tokens=completion, latency_s=latency, cost_usd=cost)
 
 
 def make_openai_policy(model: str | None = None, **kwargs: Any) -> OpenAIPolicy:

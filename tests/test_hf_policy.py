@@ -89,7 +89,10 @@ def test_concat_episodes_are_token_exact_on_the_toy_env(policy):
 
 def test_window_episodes_are_token_exact_samples_of_the_last_turns(policy):
     episode = play(policy, "toy/keys-v0", seed=2, context="window", max_episode_steps=5)
+    usage = episode.metadata.pop("usage")
     assert episode.metadata == {"context": "window", "window_turns": 2, "sampling_seed": 2} and episode.num_turns == 5
+    # tokens in and out are counted per episode (the eval summary reports them)
+    assert usage["completion_tokens"] == sum(episode.loss_mask) and usage["prompt_tokens"] > usage["completion_tokens"]
     assert validate_episode(episode, policy.tokenizer, SYSTEM, policy=policy) is None
     # sample 4's prompt holds the task and turns 2 and 3 only
     turns = episode.turns

@@ -89,8 +89,9 @@ def test_the_server_refuses_bad_requests_with_openai_errors(served):
         assert response.status_code == 400 and response.json()["error"]["message"]
     assert httpx.get(f"{served}/models", timeout=30).json()["data"][0]["id"] == "tiny"
     policy = agentgym.make_policy("openai:tiny", base_url=served, max_retries=3)
-    with pytest.raises(PolicyError, match="refused"):
-        policy.generate([ask("x", seed=0, temperature=-1.0)])
+    refused, fine = policy.generate([ask("x", seed=0, temperature=-1.0), ask("x", seed=0)])
+    assert "refused" in refused.error and refused.finish_reason == "error" and refused.text == ""
+    assert fine.error is None and fine.completion_tokens > 0  # one failed request does not fail its batch
     assert policy.usage.retries == 0  # a 400 is not retried
 
 
@@ -137,8 +138,8 @@ def test_rate_limits_and_server_errors_are_retried_with_backoff_and_tool_calls_p
         assert extract_action(answer.text, "json").action == "go north"
         Flaky.failures = ["500"] * 5
         impatient = agentgym.make_policy("openai:m", base_url=url, backoff=0.01, max_retries=1)
-        with pytest.raises(PolicyError, match="gave up after 2 attempts"):
-            impatient.generate([ask("where?", seed=0)])
+        [failed] = impatient.generate([ask("where?", seed=0)])
+        assert "gave up after 2 attempts" in failed.error
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -170,3 +171,34 @@ def test_the_openai_policy_needs_a_model_and_a_key(monkeypatch):
         agentgym.make_policy("openai:gpt-x")
     with pytest.raises(PolicyError, match="model name"):
         agentgym.make_policy("openai:", base_url="http://127.0.0.1:9/v1")
+
+
+class WrongKey(BaseHTTPRequestHandler):
+    """Answers every request like OpenAI does for a bad key."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        data = json.dumps({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_check_fails_early_on_a_dead_endpoint_a_wrong_key_or_an_unknown_model(served):
+    agentgym.make_policy("openai:tiny", base_url=served).check()  # served and listed: no error
+    with pytest.raises(PolicyError, match="does not serve the model 'gpt-x'.*tiny"):
+        agentgym.make_policy("openai:gpt-x", base_url=served).check()
+    with pytest.raises(PolicyError, match="cannot reach"):
+        agentgym.make_policy("openai:tiny", base_url="http://127.0.0.1:9/v1", timeout=5).check()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), WrongKey)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(PolicyError, match="refused the API key"):
+            agentgym.make_policy("openai:m", base_url=f"http://127.0.0.1:{httpd.server_address[1]}/v1", api_key="sk-wrong").check()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

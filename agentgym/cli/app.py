@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from agentgym.cli import check, doctor, envs, play, run, serve, train
+from agentgym.cli import check, doctor, envs, eval, play, replay, run, serve, train
 from agentgym.cli.sandbox import sandbox_app
 from agentgym.errors import AgentGymError
 from agentgym.version import __version__
@@ -25,6 +25,8 @@ app.command("run")(run.run_command)
 app.command("check")(check.check_command)
 app.command("serve")(serve.serve_command)
 app.command("train")(train.train_command)
+app.command("eval")(eval.eval_command)
+app.command("replay")(replay.replay_command)
 app.add_typer(sandbox_app, name="sandbox")
 
 

@@ -8,7 +8,8 @@ episode is yielded at once (stream it into a ``TrajectoryWriter``) and its env s
 spec. Resets are submitted like steps, so envs whose reset is slow (a game generated on first
 use) reset in parallel. A reset or step that fails — the env raised, its worker crashed or hung
 — ends that episode as truncated with ``error`` set, and collection goes on; so does a
-``generate`` call that raises (an API that gave up), for every episode of its batch.
+generation that comes back with ``error`` (an API request that failed for good) for its
+episode, and a ``generate`` call that raises for every episode of its batch.
 
 Groups for group-based advantages (GRPO, RLOO, GiGPO): :func:`group_specs` makes G specs per
 task seed with one ``group_id`` and distinct sampling seeds, so the G episodes play the same
@@ -98,7 +99,7 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
                     spec = queue.popleft()
                     active[index] = EpisodeRecorder(env_id=spec.env_id, seed=spec.seed, policy=policy, settings=settings,
                                                     run_id=run_id, group_id=spec.group_id, sampling_seed=spec.sampling_seed,
-                                                    guidance=spec.guidance)
+                                                    guidance=spec.guidance, options=spec.options)
                     pool.submit_reset(index, spec.seed, spec.options)
                     in_flight.add(index)
             waiting = [i for i, recorder in active.items() if i not in in_flight]
@@ -122,7 +123,13 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
                 stats.batch_sizes.append(len(requests))
                 stats.generated_tokens += sum(len(g.token_ids or []) for g in generations)
                 for index, generation in zip(waiting, generations):
-                    pool.submit(index, active[index].act(generation, policy_seconds))
+                    action = active[index].act(generation, policy_seconds)
+                    if action is None:  # this request failed for good: its episode ends, recorded
+                        stats.errors += 1
+                        stats.episodes += 1
+                        yield active.pop(index).finish()
+                        continue
+                    pool.submit(index, action)
                     in_flight.add(index)
             if not in_flight:
                 continue

@@ -81,8 +81,10 @@ class EpisodeRecorder:
     (:func:`agentgym.train.samples.relaid_samples`)."""
 
     def __init__(self, *, env_id: str, seed: int | None, policy: Any, settings: RunSettings,
-                 run_id: str = "", group_id: str = "", sampling_seed: int | None = None, guidance: str | None = None) -> None:
+                 run_id: str = "", group_id: str = "", sampling_seed: int | None = None, guidance: str | None = None,
+                 options: dict[str, Any] | None = None) -> None:
         self.env_id, self.seed, self.settings = env_id, seed, settings
+        self.options = options
         self.guidance = guidance
         self.sampling_seed = seed if sampling_seed is None else sampling_seed
         self.policy_name = getattr(policy, "name", type(policy).__name__)
@@ -114,6 +116,8 @@ class EpisodeRecorder:
         )
         if self.guidance:
             self.episode.metadata.update(guidance=self.guidance, unguided_first_observation=unguided)
+        if self.options:  # what reset was given besides the seed (a curriculum's task): replays need it
+            self.episode.metadata["reset_options"] = to_jsonable(self.options)
         if isinstance(self.tokens, ConcatContext):
             self._prompt_ids = self.tokens.start(observation)
         if self.settings.max_turns <= 0:
@@ -140,8 +144,16 @@ class EpisodeRecorder:
             self._prompt_ids = self.tokens.prompt(episode.first_observation, exchanges)
         return Request(messages=messages, info=self.info, prompt_token_ids=self._prompt_ids, sampling=sampling)
 
-    def act(self, generation: Generation, policy_seconds: float) -> str:
-        """Take the policy's generation; returns the action to step."""
+    def act(self, generation: Generation, policy_seconds: float) -> str | None:
+        """Take the policy's generation; returns the action to step, or None when the generation
+        failed (``generation.error``: the episode is then over, truncated with the error)."""
+        usage = self.episode.metadata.setdefault("usage", {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0})
+        usage["prompt_tokens"] += generation.prompt_tokens
+        usage["completion_tokens"] += generation.completion_tokens or len(generation.token_ids or [])
+        usage["cost_usd"] += generation.cost_usd
+        if generation.error is not None:
+            self.abort(f"policy: {generation.error}")
+            return None
         parsed = extract_action(generation.text, self.settings.action_format)
         self._pending = (generation, parsed, policy_seconds)
         return parsed.action

@@ -39,6 +39,8 @@ def run_episode(
         generation = policy.generate([recorder.request()])[0]
         t1 = time.perf_counter()
         action = recorder.act(generation, policy_seconds=t1 - t0)
+        if action is None:  # the generation failed: the recorder ended the episode
+            break
         try:
             result, error = env.step(action), None
         except Exception as exc:  # noqa: BLE001 - a crashed engine ends the episode, not the run

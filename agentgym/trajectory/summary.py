@@ -21,14 +21,17 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         (sqrt(p(1-p)/n), the binomial standard error); ``mean_return``; ``mean_turns``;
         ``valid_action_rate`` (share of turns whose ``info["action_valid"]`` was true, over
         turns that report it; None if none do); ``errors`` (episodes ended by an env error);
-        ``truncated``; ``wall_seconds`` (sum of episode durations); and where episodes report
+        ``truncated``; ``wall_seconds`` (sum of episode durations); ``tokens_in``,
+        ``tokens_out`` and ``cost_usd`` (sums of the policy's usage, recorded per episode in
+        ``metadata["usage"]``: prompt tokens, generated tokens, API cost); and where episodes report
         them (SWE), ``completion_rate`` (submitted), ``modification_rate`` (changed the
         repository) and ``resolution_rate`` (the hidden tests pass), from the last turn's info.
     """
     n = len(episodes)
     if n == 0:
         return {"episodes": 0, "success_rate": None, "success_se": None, "mean_return": None, "mean_turns": None,
-                "valid_action_rate": None, "errors": 0, "truncated": 0, "wall_seconds": 0.0}
+                "valid_action_rate": None, "errors": 0, "truncated": 0, "wall_seconds": 0.0,
+                "tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0}
     p = sum(e.success for e in episodes) / n
     flags = [t.info["action_valid"] for e in episodes for t in e.turns if "action_valid" in t.info]
     rates = {}
@@ -46,5 +49,12 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
         "errors": sum(e.error is not None for e in episodes),
         "truncated": sum(e.truncated for e in episodes),
         "wall_seconds": sum(e.duration_s for e in episodes),
+        "tokens_in": sum(_usage(e, "prompt_tokens") for e in episodes),
+        "tokens_out": sum(_usage(e, "completion_tokens") for e in episodes),
+        "cost_usd": sum(_usage(e, "cost_usd") for e in episodes),
         **rates,
     }
+
+
+def _usage(episode: Episode, key: str) -> float:
+    return episode.metadata.get("usage", {}).get(key, 0)

@@ -245,3 +245,40 @@ def test_replay_confirms_a_textworld_episode_and_finds_the_first_difference(tmp_
     assert result.exit_code == 1 and "differs at the first observation" in result.output
     transcript = run_cli("replay", str(out), "--episode", episode.group_id, "--transcript").output
     assert episode.first_observation.splitlines()[0] in transcript and f"> {episode.turns[0].action}" in transcript
+
+
+@pytest.mark.slow
+def test_a_trained_checkpoint_evaluates_as_its_trainer_evaluated_it(tmp_path):
+    """The trainer's final evaluation and `agentgym eval` of the checkpoint, in the same context
+    with greedy decoding on the same seeds, play the same episodes."""
+    pytest.importorskip("transformers")
+    from agentgym.train import load_train_config, train
+
+    kwargs = {"num_rooms": 3, "num_locks": 1}
+    config = load_train_config(data={
+        "name": "tiny", "out_dir": str(tmp_path), "seed": 1,
+        "env": {"id": "toy/keys-v0", "kwargs": kwargs, "eval_kwargs": {}, "eval_seed": 100, "workers": 2,
+                "context": "window", "window_turns": 1, "max_turns": 6},
+        "model": {"vocab_size": 300, "hidden_size": 32, "layers": 1, "heads": 2, "corpus_episodes": 4},
+        "sft": {"episodes": 4, "epochs": 3, "minibatch_samples": 8},
+        "rl": {"iterations": 1, "tasks_per_iteration": 2, "group_size": 2, "max_new_tokens": 6},
+        "eval": {"episodes": 4, "max_new_tokens": 6},
+        "log": {"progress": False},
+    })
+    train(config)
+    run = tmp_path / "tiny"
+    out = tmp_path / "eval"
+    result = run_cli("eval", "--env", "toy/keys-v0", "--policy", f"hf:{run / 'checkpoints' / 'eval_after' / 'model'}",
+                     "--episodes", "4", "--seed", "100", "--out", str(out), "-c", "2", "--no-report",
+                     "--set", "context=window", "--set", "window_turns=1", "--set", "max_turns=6",
+                     "--set", "sampling.temperature=0.0", "--set", "sampling.max_new_tokens=6",
+                     "--set", "env_kwargs.num_rooms=3", "--set", "env_kwargs.num_locks=1")
+    assert result.exit_code == 0, result.output
+    trained = {e.seed: e for e in read_episodes(run) if e.metadata["phase"] == "eval_after"}
+    evaluated = {e.seed: e for e in read_episodes(out)}
+    assert sorted(evaluated) == sorted(trained) == [100, 101, 102, 103]
+    for seed, episode in evaluated.items():
+        assert [t.raw_output for t in episode.turns] == [t.raw_output for t in trained[seed].turns]
+        assert episode.token_ids == trained[seed].token_ids and episode.success == trained[seed].success
+    summary = json.loads((run / "summary.json").read_text())["eval_after"]
+    assert json.loads((out / "summary.json").read_text())["envs"]["toy/keys-v0"]["success_rate"] == summary["success_rate"]

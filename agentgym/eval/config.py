@@ -16,6 +16,7 @@ from agentgym.actions import ACTION_FORMATS
 from agentgym.config import apply_overrides, from_dict, load_toml
 from agentgym.errors import ConfigError
 from agentgym.policy import SamplingParams
+from agentgym.rollout.recorder import CONTEXTS, RunSettings
 
 DEFAULT_EPISODES = 10
 
@@ -49,6 +50,10 @@ class EvalConfig:
         max_episode_steps: overrides every env's time limit.
         action_format: how actions are read from the policy's output (``raw`` for scripted policies).
         system_prompt: a system message before the first observation.
+        context: ``text`` (the policy gets the chat), or for local models the token-exact
+            ``concat`` / ``window`` contexts a model was trained in (:class:`agentgym.rollout.RunSettings`).
+        window_turns: ``window`` only: the past exchanges each prompt shows.
+        max_tokens: ``concat`` only: an episode ends once its token sequence is this long.
         env_kwargs: constructor arguments for every env, over the suite's.
         policy_kwargs: arguments for the policy (``base_url``, ``price_in``, ``concurrency``, …).
         step_timeout: seconds a step may take before its worker is restarted and the episode ends as errored.
@@ -65,6 +70,9 @@ class EvalConfig:
     max_episode_steps: int | None = None
     action_format: str = "raw"
     system_prompt: str | None = None
+    context: str = "text"
+    window_turns: int = 4
+    max_tokens: int | None = None
     env_kwargs: dict = field(default_factory=dict)
     policy_kwargs: dict = field(default_factory=dict)
     step_timeout: float = 300.0
@@ -85,10 +93,20 @@ class EvalConfig:
             raise ConfigError(f"max_episode_steps must be at least 1, got {self.max_episode_steps}")
         if self.action_format not in ACTION_FORMATS:
             raise ConfigError(f"action_format must be one of {ACTION_FORMATS}, got {self.action_format!r}")
+        if self.context not in CONTEXTS:
+            raise ConfigError(f"context must be one of {CONTEXTS}, got {self.context!r}")
+        if self.window_turns < 0 or (self.max_tokens is not None and self.max_tokens < 1):
+            raise ConfigError(f"window_turns must be >= 0 and max_tokens >= 1, got {self.window_turns}, {self.max_tokens}")
         if self.step_timeout <= 0:
             raise ConfigError(f"step_timeout must be positive, got {self.step_timeout}")
         if not 0 <= self.sampling.temperature or not 0 < self.sampling.top_p <= 1 or self.sampling.max_new_tokens < 1:
             raise ConfigError(f"sampling needs temperature >= 0, 0 < top_p <= 1 and max_new_tokens >= 1, got {self.sampling}")
+
+    def run_settings(self) -> RunSettings:
+        """How the rollout plays each episode."""
+        return RunSettings(action_format=self.action_format, system_prompt=self.system_prompt, max_turns=self.max_turns,
+                           sampling=self.sampling.params(), context=self.context, window_turns=self.window_turns,
+                           max_tokens=self.max_tokens)
 
     def identity(self, entries: list[dict[str, Any]], episodes: int) -> dict[str, Any]:
         """What this run plays: the resolved envs and everything that changes an episode."""

@@ -33,7 +33,8 @@ from agentgym.eval.manifest import check_same_run, new_manifest, read_manifest, 
 from agentgym.eval.suites import Suite, SuiteEntry, load_suite
 from agentgym.policy import Policy, check_policy, make_policy
 from agentgym.registry import make, spec
-from agentgym.rollout import EnvFactory, EpisodeSpec, RunSettings, SubprocessPool, collect
+from agentgym.rollout import EnvFactory, EpisodeSpec, SubprocessPool, collect
+from agentgym.rollout.recorder import check_settings
 from agentgym.trajectory.reader import TRAJECTORIES_SUBDIR, part_files, read_episodes, read_table
 from agentgym.trajectory.records import Episode
 from agentgym.trajectory.summary import summarize
@@ -110,8 +111,15 @@ def prepare(config: EvalConfig, *, resume: bool = False, retry_errors: bool = Fa
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"the env {entry.name} refuses its arguments {entry.make_kwargs()}: {exc}") from None
     if policy is None:
-        policy = make_policy(config.policy, seed=config.seed, **config.policy_kwargs)
+        try:
+            policy = make_policy(config.policy, seed=config.seed, **config.policy_kwargs)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"the policy {config.policy} cannot be made: {exc}") from None
     check_policy(policy)
+    try:
+        check_settings(config.run_settings(), policy)
+    except ValueError as exc:
+        raise ConfigError(f"{config.policy}: {exc}") from None
     manifest = recorded or new_manifest(run, suite=suite.name, policy=policy, env_versions=package_versions(sorted(requires)),
                                         seeds=seeds)
     done = _finished_groups(out_dir, retry_errors) if recorded else set()
@@ -131,8 +139,7 @@ def execute(plan: EvalPlan, on_episode: Callable[[Episode], None] | None = None)
     session = session_record()
     plan.manifest["sessions"].append(session)
     write_manifest(plan.out_dir, plan.manifest)
-    settings = RunSettings(action_format=config.action_format, system_prompt=config.system_prompt,
-                           max_turns=config.max_turns, sampling=config.sampling.params())
+    settings = config.run_settings()
     # model policies batch every waiting env; cheap policies never make an env wait for another
     batch_wait = None if getattr(plan.policy, "tokenizer", None) is not None else 0.0
     start, played = time.perf_counter(), 0

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,25 +91,15 @@ def prepare(config: EvalConfig, *, resume: bool = False, retry_errors: bool = Fa
     suite = load_suite(config.env, config.env_kwargs)
     episodes = config.episodes or suite.episodes or DEFAULT_EPISODES
     seeds = list(range(config.seed, config.seed + episodes))
-    requires: set[str] = set()
-    for entry in suite.entries:
-        env_spec = spec(entry.id)
-        requires.update(env_spec.requires)
-        for module in env_spec.requires:
-            require(module, extra=env_spec.extra, what=f"the env {env_spec.id}")
+    requires = _required_modules(suite)
     if config.max_episode_steps is not None:
-        suite = Suite(suite.name, tuple(SuiteEntry(e.id, e.name, e.kwargs, config.max_episode_steps) for e in suite.entries),
-                      suite.episodes, suite.description, suite.source)
+        suite = replace(suite, entries=tuple(replace(e, max_episode_steps=config.max_episode_steps) for e in suite.entries))
     entries = [{"id": e.id, "name": e.name, "kwargs": dict(e.kwargs), "max_episode_steps": e.max_episode_steps}
                for e in suite.entries]
     run = json.loads(json.dumps(config.identity(entries, episodes)))  # as it reads back from the manifest
     out_dir = Path(config.out or default_out_dir(config, suite))
     recorded = _recorded_run(out_dir, run, resume)
-    for entry in suite.entries:  # constructor arguments are checked now, not after an hour of other envs
-        try:
-            make(entry.id, **entry.make_kwargs()).close()
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"the env {entry.name} refuses its arguments {entry.make_kwargs()}: {exc}") from None
+    _check_arguments(suite)
     if policy is None:
         try:
             policy = make_policy(config.policy, seed=config.seed, **config.policy_kwargs)
@@ -195,6 +185,26 @@ def summarize_run(out_dir: Path) -> dict[str, Any]:
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
     tmp.replace(out_dir / SUMMARY)
     return summary
+
+
+def _required_modules(suite: Suite) -> set[str]:
+    """The modules the suite's envs import; a missing one raises, naming the extra to install."""
+    requires: set[str] = set()
+    for entry in suite.entries:
+        env_spec = spec(entry.id)
+        requires.update(env_spec.requires)
+        for module in env_spec.requires:
+            require(module, extra=env_spec.extra, what=f"the env {env_spec.id}")
+    return requires
+
+
+def _check_arguments(suite: Suite) -> None:
+    """Make (and close) each env: arguments it refuses fail now, not after an hour of other envs."""
+    for entry in suite.entries:
+        try:
+            make(entry.id, **entry.make_kwargs()).close()
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"the env {entry.name} refuses its arguments {entry.make_kwargs()}: {exc}") from None
 
 
 def default_out_dir(config: EvalConfig, suite: Suite) -> str:

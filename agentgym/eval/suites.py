@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,7 @@ def load_suite(name: str, env_kwargs: Mapping[str, Any] | None = None) -> Suite:
     """
     suite = _resolve(name, stack=())
     if env_kwargs:
-        entries = tuple(SuiteEntry(e.id, e.name, {**e.kwargs, **env_kwargs}, e.max_episode_steps) for e in suite.entries)
-        suite = Suite(suite.name, entries, suite.episodes, suite.description, suite.source)
+        suite = replace(suite, entries=tuple(replace(e, kwargs={**e.kwargs, **env_kwargs}) for e in suite.entries))
     return suite
 
 

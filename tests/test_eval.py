@@ -60,8 +60,9 @@ def test_a_suite_plays_every_env_on_the_same_seeds_for_every_policy(tmp_path, mo
     results = {}
     for policy in ("random", "expert"):
         out = tmp_path / policy
+        report = ["--no-report"] if policy == "random" else []
         result = run_cli("eval", "--env", "twotoys", "--policy", policy, "--seed", "100", "--out", str(out), "-c", "2",
-                         "--no-report", env={"AGENTGYM_SUITES": str(suites)})
+                         *report, env={"AGENTGYM_SUITES": str(suites)})
         assert result.exit_code == 0, result.output
         assert "small" in result.output and "large" in result.output and "all (pooled)" in result.output
         summary = json.loads((out / "summary.json").read_text())
@@ -77,6 +78,8 @@ def test_a_suite_plays_every_env_on_the_same_seeds_for_every_policy(tmp_path, mo
         results[policy] = ({e.group_id: e.task_id for e in episodes}, summary)
     # the same tasks for both policies, so their numbers compare
     assert results["random"][0] == results["expert"][0]
+    page = (tmp_path / "expert" / "report.html").read_text()  # one row per suite entry, though both are toy/keys-v0
+    assert not (tmp_path / "random" / "report.html").exists() and ">small<" in page and ">large<" in page
     expert = results["expert"][1]
     assert expert["envs"]["small"]["success_rate"] == 1.0 and expert["overall"]["episodes"] == 12
     pooled = results["random"][1]["overall"]

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from agentgym.cli import check, doctor, envs, eval, play, replay, run, serve, train
+from agentgym.cli import check, doctor, envs, eval, play, replay, report, run, serve, train
 from agentgym.cli.sandbox import sandbox_app
 from agentgym.errors import AgentGymError
 from agentgym.version import __version__
@@ -27,6 +27,7 @@ app.command("serve")(serve.serve_command)
 app.command("train")(train.train_command)
 app.command("eval")(eval.eval_command)
 app.command("replay")(replay.replay_command)
+app.command("report")(report.report_command)
 app.add_typer(sandbox_app, name="sandbox")
 
 

@@ -37,7 +37,7 @@ from agentgym.rollout import EnvFactory, EpisodeSpec, SubprocessPool, collect
 from agentgym.rollout.recorder import check_settings
 from agentgym.trajectory.reader import TRAJECTORIES_SUBDIR, part_files, read_episodes, read_table
 from agentgym.trajectory.records import Episode
-from agentgym.trajectory.summary import summarize
+from agentgym.trajectory.summary import final_attempts, summarize
 from agentgym.trajectory.writer import TrajectoryWriter
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def summarize_run(out_dir: Path) -> dict[str, Any]:
     manifest = read_manifest(out_dir)
     if manifest is None:
         raise ConfigError(f"{out_dir} holds no eval run (no manifest.json)")
-    latest = _latest_by_group(read_episodes(out_dir)) if part_files_exist(out_dir) else {}
+    latest = final_attempts(read_episodes(out_dir)) if part_files_exist(out_dir) else {}
     envs, chosen = {}, []
     for entry in manifest["envs"]:
         episodes = [latest[g] for g in (group_id(entry["name"], s) for s in entry["seeds"]) if g in latest]
@@ -238,13 +238,3 @@ def _finished_groups(out_dir: Path, retry_errors: bool) -> set[str]:
         return set()
     table = read_table(out_dir, columns=["group_id", "error"]).to_pydict()
     return {g for g, error in zip(table["group_id"], table["error"]) if not (retry_errors and error is not None)}
-
-
-def _latest_by_group(episodes: list[Episode]) -> dict[str, Episode]:
-    """One episode per id, in writing order: a later episode replaces an earlier one that errored."""
-    latest: dict[str, Episode] = {}
-    for episode in episodes:
-        previous = latest.get(episode.group_id)
-        if previous is None or previous.error is not None:
-            latest[episode.group_id] = episode
-    return latest

@@ -58,3 +58,15 @@ def summarize(episodes: Sequence[Episode]) -> dict[str, Any]:
 
 def _usage(episode: Episode, key: str) -> float:
     return episode.metadata.get("usage", {}).get(key, 0)
+
+
+def final_attempts(episodes: Sequence[Episode]) -> dict[str, Episode]:
+    """One episode per ``group_id``, for stores whose group id names one task attempt
+    (``agentgym eval``'s ``ENTRY@SEED``): in writing order, a later episode replaces an earlier
+    one that ended with an error (a run resumed with ``--retry-errors``); otherwise the first stays."""
+    final: dict[str, Episode] = {}
+    for episode in episodes:
+        previous = final.get(episode.group_id)
+        if previous is None or previous.error is not None:
+            final[episode.group_id] = episode
+    return final

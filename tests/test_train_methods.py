@@ -164,9 +164,13 @@ def test_hindsight_reruns_groups_that_fell_short_and_guided_winners_join_them():
         e.group_id, e.seed = "a", failed[0].seed
     for e in group_b:
         e.group_id = "b"
+    for e in group_a:  # group a played a curriculum's task: its re-runs must play that task, not the env's default
+        e.metadata["reset_options"] = {"task": {"num_rooms": 4}}
     specs = plan_guided(group_a + group_b, section, seed=0, iteration=0)
     # group b won (score 1 >= threshold): no re-run; group a: its two best attempts, on its task
     assert len(specs) == 2 and all(s.seed == failed[0].seed and s.guidance for s in specs)
+    assert all(s.options == {"task": {"num_rooms": 4}} for s in specs)
+    specs = [dataclasses.replace(s, options=None) for s in specs]  # these episodes were played without options
     best = max(group_a, key=episode_score)
     assert "not achieved" in specs[0].guidance and best.turns[0].action in specs[0].guidance
     # the guided re-runs, played by the expert (which reads the task and ignores hints), win

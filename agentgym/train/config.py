@@ -16,6 +16,7 @@ from typing import Any
 
 from agentgym.config import apply_overrides, from_dict, load_toml
 from agentgym.errors import ConfigError
+from agentgym.train.curriculum_config import CurriculumSection, validate_curriculum
 
 ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "igpo", "ppo")
 LOSS_LEVELS = ("token", "turn", "sequence")
@@ -259,6 +260,7 @@ class TrainConfig:
     epo: EPOSection = field(default_factory=EPOSection)
     igpo: IGPOSection = field(default_factory=IGPOSection)
     herl: HeRLSection = field(default_factory=HeRLSection)
+    curriculum: CurriculumSection = field(default_factory=CurriculumSection)
     eval: EvalSection = field(default_factory=EvalSection)
     log: LogSection = field(default_factory=LogSection)
 
@@ -348,6 +350,7 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(f"sft.data: no file at {config.sft.data}")
     _validate_model(config.model)
     _validate_methods(config)
+    validate_curriculum(config.curriculum, train_tasks=config.env.train_tasks)
     if not config.name or "/" in config.name or config.name in (".", ".."):
         raise ConfigError(f"name must be a plain directory name, got {config.name!r}")
 

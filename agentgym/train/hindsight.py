@@ -82,6 +82,7 @@ def plan_guided(episodes: Sequence[Episode], section: HeRLSection, *, seed: int,
             source = episodes[members[k]]
             sampling_seed = int(np.random.SeedSequence([seed, iteration, g, rank, 7]).generate_state(1)[0])
             specs.append(EpisodeSpec(source.env_id, source.seed, group_id=f"{source.group_id}/hindsight-{source.episode_id}",
+                                     options=source.metadata.get("reset_options"),  # the same task (a curriculum's)
                                      sampling_seed=sampling_seed,
                                      guidance=hindsight_prompt(source, section.prompt or GUIDANCE_PROMPT,
                                                                section.max_attempt_chars)))

@@ -52,7 +52,7 @@ from agentgym.train.hindsight import merge_guided, plan_guided
 from agentgym.train.samples import Sample, demonstration_samples, set_advantages, training_samples
 from agentgym.train.sft_data import load_chat_samples
 from agentgym.train.shaping import apply_gated_rewards
-from agentgym.train.task_schedule import rl_episode_specs
+from agentgym.train.task_source import TaskSource
 from agentgym.train.update import (LossSettings, ValueHead, collate, forward_context, micro_batches, policy_step, sft_step,
                                    token_logprobs)
 
@@ -69,6 +69,7 @@ class Trainer:
         self.device = self.dist.device(config.model.device)
         self.run_dir = RunDir(config.run_dir)
         try:
+            self.tasks = TaskSource(config, self.dist)  # the curriculum, if any: its env and teacher are checked now
             self.dist.on_main(lambda: self.run_dir.prepare(resume=resume, overwrite=overwrite))
         except BaseException:
             self.dist.close()
@@ -246,7 +247,7 @@ class Trainer:
         stats = CollectStats()
         settings = self._settings(rl.temperature, rl.max_new_tokens)
         played = self._collect("train", self.policy, self._rl_specs(k), settings, stats)
-        episodes, guided, metrics = played, [], {}
+        episodes, guided, metrics = played, [], self.tasks.update(played, self.state)  # the curriculum learns the results
         if config.herl.enabled:  # hindsight re-runs of the groups that fell short
             guided = self._collect("train", self.policy, plan_guided(played, config.herl, seed=config.seed, iteration=k),
                                    settings, stats)
@@ -269,9 +270,7 @@ class Trainer:
         self.logger.log("rl", k + 1, metrics, elapsed_s=self._elapsed())
 
     def _rl_specs(self, iteration: int) -> list[EpisodeSpec]:
-        config, rl = self.config, self.config.rl
-        return rl_episode_specs(config.env.id, iteration, tasks=rl.tasks_per_iteration, group_size=rl.group_size,
-                                train_tasks=config.env.train_tasks, first_fresh_seed=self._expert_seeds(), seed=config.seed)
+        return self.tasks.specs(iteration, first_fresh_seed=self._expert_seeds(), state=self.state)
 
     def _update(self, episodes: list[Episode]) -> dict[str, float]:
         config, rl = self.config, self.config.rl

@@ -71,8 +71,9 @@ def results_table(summary: dict[str, Any]) -> Table:
     """One row per env and one for the whole suite: success ± standard error, return, turns,
     valid actions, errored episodes, tokens and cost."""
     table = Table(title=f"{summary['suite']} · {summary['policy']}", box=box.SIMPLE_HEAD)
-    for column in ("env", "episodes", "success", "return", "turns", "valid", "errors", "tokens in/out", "cost"):
-        table.add_column(column, justify="left" if column == "env" else "right", no_wrap=True)
+    table.add_column("env", overflow="fold")  # long ids fold; the numbers keep their width
+    for column in ("episodes", "success", "return", "turns", "valid", "errors", "tokens in/out", "cost"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     rows = list(summary["envs"].items())
     if len(rows) > 1:
         rows.append(("all (pooled)", summary["overall"]))

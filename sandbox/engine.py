@@ -16,14 +16,15 @@ import socket
 from typing import Any
 
 from agentgym.deps import require
+from agentgym.errors import AgentGymError
 
 LABEL = "agentgym.sandbox"
 PID_LABEL = "agentgym.pid"
 HOST_LABEL = "agentgym.host"
 
 
-class EngineUnavailable(RuntimeError):
-    """No Docker engine answers (or the docker SDK is missing)."""
+class EngineUnavailable(AgentGymError, RuntimeError):
+    """No Docker engine answers (or the docker SDK is missing); the CLI prints it as one line."""
 
 
 @functools.cache

@@ -25,7 +25,7 @@ def cli(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None
 def test_version_and_help(tmp_path):
     assert cli("--version", cwd=tmp_path).stdout.strip() == f"agentgym {agentgym.__version__}"
     help_text = cli("--help", cwd=tmp_path).stdout
-    for command in ("envs", "doctor", "play", "run", "check", "serve"):
+    for command in ("envs", "doctor", "play", "run", "check", "serve", "train", "eval", "replay", "report", "bench", "sandbox"):
         assert command in help_text
 
 

@@ -7,6 +7,7 @@ import logging
 import typer
 
 from agentgym.cli import check, doctor, envs, eval, play, replay, report, run, serve, train
+from agentgym.cli.bench import bench_app
 from agentgym.cli.sandbox import sandbox_app
 from agentgym.errors import AgentGymError
 from agentgym.version import __version__
@@ -28,6 +29,7 @@ app.command("train")(train.train_command)
 app.command("eval")(eval.eval_command)
 app.command("replay")(replay.replay_command)
 app.command("report")(report.report_command)
+app.add_typer(bench_app, name="bench")
 app.add_typer(sandbox_app, name="sandbox")
 
 

@@ -71,9 +71,9 @@ def resolve_config(config_file: Optional[Path], flags: dict[str, Any], overrides
 def run_command(
     env_id: Optional[str] = typer.Argument(None, help="Registered env id (or set env in --config)."),
     policy: Optional[str] = typer.Option(None, "--policy", "-p", help="random, expert, or KIND:ARG."),
-    episodes: Optional[int] = typer.Option(None, "--episodes", "-n", help="Number of episodes [default: 10]."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the first episode; episode i uses seed + i [default: 0]."),
-    out: Optional[str] = typer.Option(None, "--out", "-o", help="Output directory [default: runs/<env>-<policy>-<time>]."),
+    episodes: Optional[int] = typer.Option(None, "--episodes", "-n", help="Number of episodes (default: 10)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the first episode; episode i uses seed + i (default: 0)."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Output directory (default: runs/<env>-<policy>-<time>)."),
     config_file: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file with run settings."),
     overrides: list[str] = typer.Option([], "--set", help="Override any setting: key=value (repeatable)."),
 ) -> None:

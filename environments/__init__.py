@@ -24,7 +24,7 @@ TEXTWORLD_KINDS = {
     "coin": ("tw-coin_collector: find the coin (level 1-300)", {}),
     "treasure": ("tw-treasure_hunter: find the named object (level 1-30)", {}),
     "custom": ("generated world: world_size, nb_objects, quest_length (curricula)", {"world_size": 2, "nb_objects": 2, "quest_length": 2}),
-    "game": ("play a .z8/.ulx game file or folder (path=...)", None),
+    "game": ("play a Z-machine story file (.z1-.z8) or a folder of them (path=...)", None),
 }
 
 

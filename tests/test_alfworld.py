@@ -1,6 +1,7 @@
 """ALFWorld: generated games for all six task types (solvable, ALFWorld's goal templates, playable
-in ALFWorld's own engine stack), the hand-coded expert and rubric, splits, the cache, the official
-data loader, bad input."""
+in ALFWorld's own engine stack with the same admissible commands), the hand-coded and planner
+experts and the rubric, splits, the cache (checksummed, loaded without translating again), the
+official data loader, bad input."""
 
 from __future__ import annotations
 
@@ -37,15 +38,17 @@ def template_pattern(task: str) -> re.Pattern:
     return re.compile("^(" + "|".join(alternatives) + ")$")
 
 
-@pytest.mark.parametrize("task", list(TASK_TYPES))
+@pytest.mark.parametrize("task", [*TASK_TYPES, "mixed"])
 def test_expert_wins_every_task_type_and_the_game_is_cached(cache, task):
     env = agentgym.make(f"alfworld/{task}-v0")
     obs, info = env.reset(seed=0)
+    kind = info["task_type"]  # mixed-v0 draws one of the six
+    assert kind == task or (task == "mixed" and kind in TASK_TYPES)
     assert obs.startswith("You are in the middle of a room.") and "Welcome" not in obs  # banner dropped
-    assert obs.endswith(f"Your task is to: {info['goal']}.") and template_pattern(task).match(info["goal"])
+    assert obs.endswith(f"Your task is to: {info['goal']}.") and template_pattern(kind).match(info["goal"])
     game = json.loads(Path(info["game_file"]).read_text())
-    assert game["solvable"] and game["walkthrough"] and game["task_type"] == TASK_TYPES[task]
-    assert 0 <= info["game_seed"] < 1_000_000 and info["task_id"].startswith(f"alfworld/{task}:")
+    assert game["solvable"] and game["walkthrough"] and game["task_type"] == TASK_TYPES[kind]
+    assert 0 <= info["game_seed"] < 1_000_000 and info["task_id"].startswith(f"alfworld/{kind}:")
     rubric_start = sum(info["rubric"].values())
     turns = 0
     while True:
@@ -80,6 +83,37 @@ def test_the_planner_walkthrough_wins_in_alfworlds_own_engine_stack(cache):
         state, _, _ = official.step(command)
     assert state["won"]
     env.close()
+
+
+@pytest.mark.parametrize("task", ["clean", "examine"])
+def test_admissible_commands_are_alfworlds_own(cache, task):
+    """The same admissible set as ALFWorld's engine stack (AlfredDemangler over TextWorld's PddlEnv,
+    a grammar derivation per action) at each step of an expert episode."""
+    import textworld
+    from alfworld.agents.environment.alfred_tw_env import AlfredDemangler, AlfredInfos
+
+    env = agentgym.make(f"alfworld/{task}-v0")
+    _, info = env.reset(seed=0)
+    requested = textworld.EnvInfos(won=True, admissible_commands=True, extras=["gamefile"])
+    official = textworld.start(info["game_file"], request_infos=requested, wrappers=[AlfredDemangler(), AlfredInfos])
+    state = official.reset()
+    for _ in range(6):  # to the win or six steps
+        assert set(info["admissible_actions"]) == set(state["admissible_commands"])
+        if info["won"]:
+            break
+        action = info["expert_action"]
+        _, _, _, _, info = env.step(action)
+        state, _, _ = official.step(action)
+    assert set(info["admissible_actions"]) == set(state["admissible_commands"])
+    official.close()
+    env.close()
+
+
+def test_the_planner_expert_plays_to_a_win(cache):
+    env = agentgym.make("alfworld/pick-v0", expert="planner")
+    episode = run_episode(env, agentgym.make_policy("expert"), env_id="alfworld/pick-v0", seed=0)
+    assert episode.success and not episode.truncated
+    assert all(t.info["action_valid"] for t in episode.turns)  # every planned command was admissible
 
 
 def test_the_expert_recovers_from_detours_and_rubric_tracks_progress(cache):
@@ -147,6 +181,56 @@ def test_a_corrupted_cached_game_is_regenerated(cache):
     obs, again = env.reset(seed=3)
     assert json.loads(Path(info["game_file"]).read_text())["solvable"] and again["task_id"] == info["task_id"]
     env.close()
+
+
+def test_a_cached_game_changed_but_still_loadable_is_regenerated(cache):
+    """An edit that keeps game.tw-pddl valid JSON (a different goal) or garbage in game.compiled:
+    only the checksums see them; the game is generated again, the same game."""
+    env = agentgym.make("alfworld/examine-v0")
+    first, info = env.reset(seed=4)
+    path = Path(info["game_file"])
+    original = path.read_text()
+    game = json.loads(original)
+    game["grammar"] = game["grammar"].replace(game["agentgym"]["goal"], "juggle three apples")
+    path.write_text(json.dumps(game))
+    assert env.reset(seed=4)[0] == first and path.read_text() == original
+    compiled = path.with_name("game.compiled")
+    with open(compiled, "r+b") as f:
+        f.seek(64)
+        f.write(bytes(4096))
+    fresh = agentgym.make("alfworld/examine-v0")
+    assert fresh.reset(seed=4)[0] == first and path.read_text() == original
+    fresh.close()
+    env.close()
+
+
+def test_a_cached_game_loads_without_translating_it_again(cache, tmp_path, monkeypatch):
+    """A new env's first reset of a cached game takes the stored parse and translations
+    (game.compiled): Fast Downward's translator does not run, and the game is the one the
+    PDDL gives (compared with official-v0, which loads the same game from its PDDL)."""
+    import fast_downward
+
+    agentgym.make("alfworld/cool-v0").reset(seed=6)  # generate it
+    translate = fast_downward.pddl2sas
+    calls = []
+    monkeypatch.setattr(fast_downward, "pddl2sas", lambda *a, **k: calls.append(a) or translate(*a, **k))
+    env = agentgym.make("alfworld/cool-v0")
+    obs, info = env.reset(seed=6)
+    assert calls == []  # no translation
+    trial = tmp_path / "json_2.1.1" / "train" / "cool-game" / "trial_T0"
+    trial.mkdir(parents=True)
+    shutil.copy(info["game_file"], trial / "game.tw-pddl")
+    official = agentgym.make("alfworld/official-v0", data_path=str(tmp_path))
+    official_obs, official_info = official.reset(seed=0)
+    assert len(calls) == 2  # official games are translated (plainly and for the planner)
+    assert official_obs == obs and official_info["admissible_actions"] == info["admissible_actions"]
+    while not info["won"]:
+        _, _, terminated, truncated, info = env.step(info["expert_action"])
+        assert not truncated
+        _, _, _, _, official_info = official.step(official_info["expert_action"])
+    assert terminated and official_info["won"]
+    env.close()
+    official.close()
 
 
 def test_bad_input_fails_before_generation(cache):

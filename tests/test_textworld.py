@@ -1,13 +1,16 @@
-"""TextWorld: generated games (cached, concurrent-safe, out of HOME), expert wins, splits, bad input."""
+"""TextWorld: generated games (cached, checksummed, concurrent-safe, out of HOME), expert wins and the
+rubric, splits, story files from elsewhere, bad input."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("textworld")
@@ -34,11 +37,13 @@ def test_expert_wins_and_the_game_is_cached(cache, kind):
     assert 0 <= info["game_seed"] < 1_000_000 and os.path.exists(info["game_file"])
     plan = info["reference"].split("; ")  # the winning commands from the start (IGPO's target)
     assert plan[0] == info["expert_action"]
+    assert info["rubric"] and set(info["rubric"].values()) == {0.0}  # one entry per quest winning requires
     while True:
         obs, reward, terminated, truncated, info = env.step(info["expert_action"])
         if terminated or truncated:
             break
     assert terminated and info["won"] and info["score"] == info["max_score"]
+    assert set(info["rubric"].values()) == {1.0}  # cooking's fail-only quests are not criteria
     assert ">" not in obs.splitlines()[-1]  # the prompt line is gone
     games = sorted(cache.iterdir())
     again, _ = env.reset(seed=0)
@@ -78,6 +83,29 @@ def test_a_corrupted_cached_game_is_regenerated(cache):
     assert info2["task_id"] == info["task_id"]
 
 
+# Without the checksum the interpreter hangs in C, where no signal is handled: only the thread
+# method of pytest-timeout ends the run (a failure, not a hang).
+@pytest.mark.timeout(180, method="thread")
+def test_a_cached_story_file_with_garbage_inside_is_regenerated(cache):
+    """Garbage in the middle of game.z8 keeps its size and game.json parses: only the checksum sees it."""
+    env = agentgym.make("textworld/custom-v0", **SMALL["custom"])
+    first, info = env.reset(seed=5)
+    story = Path(info["game_file"])
+    garbage = np.random.default_rng(0).bytes(4096)
+    with open(story, "r+b") as f:
+        f.seek(64)
+        f.write(garbage)
+    again, info2 = env.reset(seed=5)
+    assert again == first and info2["task_id"] == info["task_id"]
+    assert story.read_bytes()[64:64 + 4096] != garbage  # generated again
+    while not info2["won"]:
+        _, _, terminated, truncated, info2 = env.step(info2["expert_action"])
+        assert not truncated
+    assert (story.parent / "checksums.sha256").read_text().count("  game.") == 2  # game.z8 and game.json
+    assert not (story.parent / "home").exists()  # Inform7's HOME is not kept in the entry
+    env.close()
+
+
 def test_generation_keeps_out_of_home(cache, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     env = agentgym.make("textworld/coin-v0", level=2)
@@ -115,6 +143,18 @@ def test_task_options_and_bad_input_fail_before_generation(cache):
     assert sorted(cache.iterdir()) == before
 
 
+def test_unplayable_game_paths_are_refused_saying_why(tmp_path):
+    from agentgym import AgentGymError
+
+    with pytest.raises(AgentGymError, match="no game file or folder"):
+        agentgym.make("textworld/game-v0", path=str(tmp_path / "missing.z8"))
+    with pytest.raises(AgentGymError, match=r"no Z-machine story file \(.z1-.z8\)"):
+        agentgym.make("textworld/game-v0", path=str(tmp_path))  # an empty folder
+    (tmp_path / "game.ulx").write_bytes(b"Glul" + bytes(60))
+    with pytest.raises(ValueError, match="Glulx games .* compile the game for the Z-machine"):
+        agentgym.make("textworld/game-v0", path=str(tmp_path))
+
+
 def test_user_game_files_play_and_pass_the_checker(cache):
     env = agentgym.make("textworld/simple-v0")
     _, info = env.reset(seed=0)
@@ -132,6 +172,33 @@ def test_user_game_files_play_and_pass_the_checker(cache):
     episode = run_episode(short, agentgym.make_policy("random", seed=0), env_id="textworld/game-v0", seed=0)
     assert episode.truncated and not episode.success
     agentgym.check_env(agentgym.make("textworld/game-v0", path=str(folder / "game.z8")))
+
+
+def test_a_story_file_without_game_json_plays_with_what_the_engine_offers(cache, tmp_path):
+    """A game from elsewhere (here a generated game.z8 copied alone): Jericho knows only its text."""
+    described = agentgym.make("textworld/custom-v0", **SMALL["custom"])
+    first, info = described.reset(seed=0)
+    shutil.copy(info["game_file"], tmp_path / "game.z8")
+    env = agentgym.make("textworld/game-v0", path=str(tmp_path / "game.z8"))
+    obs, bare = env.reset(seed=0)
+    # the first observation is the story's own opening (TextWorld's banner, the objective, the room)
+    assert obs.endswith(first.split("\n\n", 1)[1]) and info["goal"] in obs and "$$$$" in obs
+    assert "goal" not in bare and bare["expert_action"] is None and bare["reference"] is None
+    assert bare["admissible_actions"] is None and not {"score", "max_score", "won", "lost"} & set(bare)
+    plan = info["reference"].split("; ")
+    for i, command in enumerate(plan):
+        obs, reward, terminated, truncated, bare = env.step(command)
+        assert reward == 0.0 and bare["action_valid"] and not truncated
+        assert terminated == (i == len(plan) - 1)  # the story asks to RESTART, RESTORE or QUIT: over
+    assert "RESTART" in obs and bare["expert_action"] is None
+    from agentgym.rollout import run_episode
+
+    episode = run_episode(agentgym.make("textworld/game-v0", path=str(tmp_path), max_episode_steps=3),
+                          agentgym.make_policy("random", seed=0), env_id="textworld/game-v0", seed=0)
+    assert episode.truncated and episode.num_turns == 3  # the random policy falls back to "look"
+    agentgym.check_env(agentgym.make("textworld/game-v0", path=str(tmp_path / "game.z8")))
+    described.close()
+    env.close()
 
 
 def test_describe_room_keeps_the_exits_in_view_after_a_failed_move(cache):

@@ -1,7 +1,11 @@
 """``alfworld/{pick,clean,heat,cool,examine,pick-two,mixed,official}-v0``: ALFWorld's text games.
 
 Generated games (every id but ``official``) come from :mod:`environments.alfworld.generator`
-and are cached like TextWorld's (:mod:`agentgym.cache`, family ``alfworld``). ``reset(seed)``
+and are cached like TextWorld's (:mod:`agentgym.cache`, family ``alfworld``). A cache entry
+holds ``game.tw-pddl`` and ``game.compiled`` (the game's parsed grammar and Fast Downward
+translations, :mod:`environments.alfworld.compiled`), both checksummed when the game is built and
+checked at every reset (a mismatch generates the game again); the first reset of a cached game
+in an env loads it from ``game.compiled`` without translating it again. ``reset(seed)``
 draws the game seed inside the split's range (train 0-999,999, valid 1,000,000-1,999,999,
 test 2,000,000-2,999,999); test games also use floor plans no train or valid game uses.
 ``mixed-v0`` draws the task type too. ``options={"task": "heat", "game_seed": 7}`` names a game.
@@ -31,6 +35,7 @@ from typing import Any
 from agentgym.cache import cached_build, content_key
 from agentgym.env import StepResult, TextEnv
 from agentgym.task_space import Choice, TaskSpace
+from environments.alfworld.compiled import COMPILED_FILE, read_compiled, source_digest, write_compiled
 from environments.alfworld.engine import AlfredEngine, normalize_command
 from environments.alfworld.expert import Goal, World, expert_command, rubric
 from environments.alfworld.generator import GAME_FILE, GENERATOR_VERSION, TASK_TYPES, generate, write_game
@@ -42,6 +47,7 @@ EXPERTS = ("handcoded", "planner", None)
 _BANNER = re.compile(r"^-= Welcome to TextWorld, ALFRED! =-\s*")
 _GOAL = re.compile(r"Your task is to: (.*?)\.?\s*$", re.S)
 _ALFWORLD_TYPES = {v: k for k, v in TASK_TYPES.items()}
+CHECKSUMMED = (GAME_FILE, COMPILED_FILE)
 
 
 class AlfWorldEnv(TextEnv):
@@ -84,7 +90,7 @@ class AlfWorldEnv(TextEnv):
             self._engine = AlfredEngine()
         if path != self._loaded:
             data = json.loads(path.read_text())
-            self._engine.load(data)
+            self._engine.load(data, compiled=read_compiled(path.with_name(COMPILED_FILE), data))
             self._goal = _goal_of(data, path)
             self._loaded = path
         self._state = self._engine.reset()
@@ -114,10 +120,16 @@ class AlfWorldEnv(TextEnv):
         engine, built = self._engine, []
 
         def build(directory: Path) -> None:
-            write_game(generate(task, seed, self.split, engine=engine), directory)
+            path = write_game(generate(task, seed, self.split, engine=engine), directory)
+            # generation ends with the game loaded in the engine (its plan played in it): store
+            # that load's parse and translations, if they are this game's (else compile it)
+            data = json.loads(path.read_text())
+            if engine.compiled is None or engine.compiled.source != source_digest(data):
+                engine.load(data)
+            write_compiled(engine.compiled, directory)
             built.append(True)
 
-        directory = cached_build("alfworld", key, build, _is_valid)
+        directory = cached_build("alfworld", key, build, _is_valid, checksummed=CHECKSUMMED)
         if built:
             self._loaded = None  # generation played other games in the engine: load this one again
         self._task_id = f"alfworld/{task}:{key.rsplit('-', 1)[1]}"

@@ -1,7 +1,10 @@
 """``textworld/{simple,cooking,coin,treasure,custom,game}-v0``: TextWorld games as text envs.
 
 Games are generated offline from (kind, parameters, seed) on first use and cached
-(:mod:`agentgym.cache`; Inform7's ``$HOME/Inform`` goes to a temporary HOME). ``reset(seed)``
+(:mod:`agentgym.cache`; Inform7's ``$HOME/Inform`` goes to a temporary HOME, deleted once the
+game is compiled). A cache entry's ``game.z8`` and ``game.json`` are checksummed when the game is
+built and checked at every reset: a story file with garbage inside loads for ever in the
+Z-machine interpreter instead of failing, so a mismatch generates the game again. ``reset(seed)``
 picks the game seed deterministically inside the split's seed range, so train / valid / test games never overlap:
 
 =======  ===========================
@@ -25,17 +28,31 @@ trained on: after a move that failed ("You can't go that way.") the exits stay i
 an agent that sees only the last turn or two (the ``window`` context) needs. ``info``: the standard
 keys, with ``admissible_actions`` = TextWorld's admissible commands, ``action_valid`` = the
 action was one of them, ``expert_action`` = the first command of TextWorld's winning policy
-from the current state, ``rubric`` = one entry per quest (completed or not), and on reset
+from the current state, ``rubric`` = one entry per quest that winning requires (1.0 once
+completed; fail-only and optional quests left out), and on reset
 ``reference`` = the whole winning command sequence joined with "; " (the target of
 information-gain rewards, IGPO).
+
+``textworld/game-v0`` plays story files (``path=``: a ``.z1``-``.z8`` file or a folder of them).
+A game TextWorld generated, with its ``game.json`` beside it, is reported as above; any other
+Z-machine game (a Jericho game, an Inform game, a TextWorld game without its ``game.json``) is
+played with what Jericho knows of it (:mod:`environments.textworld.story`): the first
+observation is the game's own opening text, with no ``goal``; ``expert_action`` and
+``reference`` are None; ``admissible_actions``, ``score``/``max_score`` and ``won``/``lost`` only
+for the games Jericho fully supports (``admissible_actions`` None otherwise); the episode ends
+when the story asks whether to RESTART, RESTORE or QUIT. Its interpreter's random numbers are
+seeded from the episode's seed, so a game that draws them replays the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
+import shutil
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,11 +61,14 @@ from agentgym.cache import cached_build, content_key
 from agentgym.deps import require
 from agentgym.env import StepResult, TextEnv
 from agentgym.task_space import Choice, IntRange, TaskSpace
+from environments.textworld.story import bare_info, bare_infos, game_over, is_described, story_files
 from environments.textworld.walkthrough import compile_free_walkthroughs
 
 textworld = require("textworld", extra="textworld", what="the TextWorld environments")
 challenges = require("textworld.challenges", extra="textworld", what="the TextWorld environments")
 generator = require("textworld.generator", extra="textworld", what="the TextWorld environments")
+
+logger = logging.getLogger(__name__)
 
 SPLIT_BASE = {"train": 0, "valid": 1_000_000, "test": 2_000_000}
 SPLIT_SIZE = 1_000_000
@@ -56,6 +76,7 @@ _PROMPT = re.compile(r"\n>[^\n]*$")
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 GAME_FILE = "game.z8"
+CHECKSUMMED = (GAME_FILE, "game.json")  # what a reset reads: a corrupted one is generated again
 
 TASK_SPACES: dict[str, TaskSpace] = {
     "simple": TaskSpace({"rewards": Choice(("dense", "balanced", "sparse")), "goal": Choice(("detailed", "brief", "none"))}),
@@ -105,7 +126,8 @@ class TextWorldEnv(TextEnv):
     Args:
         kind: ``simple``, ``cooking``, ``coin``, ``treasure``, ``custom`` or ``game``.
         split: ``train``, ``valid`` or ``test`` (the game-seed range; see the module docstring).
-        path: for ``kind="game"``: a ``.z8``/``.ulx`` file, or a folder of them (reset picks one).
+        path: for ``kind="game"``: a Z-machine story file (``.z1``-``.z8``), or a folder of them
+            (reset picks one); see the module docstring for games without TextWorld's ``game.json``.
         describe_room: follow each step's feedback with the room's description when the
             feedback does not already hold it (see the module docstring).
         **task: the kind's parameters (see :data:`TASK_SPACES`), e.g. ``level=5``.
@@ -123,12 +145,13 @@ class TextWorldEnv(TextEnv):
         if kind == "game":
             if task:
                 raise ValueError(f"textworld/game-v0 takes a path, not task parameters {sorted(task)}")
-            self._games = _game_files(path)
+            self._games = story_files(path)
             self.task = {}
         else:
             self.task = self.task_space.validate(task)
         self._tw = None
         self._state = None
+        self._bare = False  # playing a story file TextWorld does not describe
         self._task_id = ""
         self._game_seed: int | None = None
 
@@ -137,6 +160,7 @@ class TextWorldEnv(TextEnv):
         if self.kind == "game":
             gamefile = self._games[int(self.np_random.integers(len(self._games)))]
             self._task_id = f"textworld/game:{gamefile.name}"
+            self._bare = not is_described(gamefile)
         else:
             task = self.task_space.validate({**self.task, **options.get("task", {})})
             seed = options.get("game_seed")
@@ -146,15 +170,18 @@ class TextWorldEnv(TextEnv):
                 raise ValueError(f"game_seed must be a non-negative int, got {seed!r}")
             game = {k: v for k, v in task.items() if k not in TOLD_PARAMETERS.get(self.kind, ())}
             key = content_key(self.kind, {**game, "seed": seed, "split": self.split}, {"textworld": textworld.__version__})
-            gamefile = cached_build("textworld", key, lambda tmp: _build_in(tmp, self.kind, game, seed, self.split), _is_valid) / GAME_FILE
+            gamefile = cached_build("textworld", key, lambda tmp: _build_in(tmp, self.kind, game, seed, self.split),
+                                    _is_valid, checksummed=CHECKSUMMED) / GAME_FILE
             told = "".join(f":{k}={task[k]}" for k in TOLD_PARAMETERS.get(self.kind, ())
                            if task[k] != self.task_space.default()[k])
             self._task_id = f"textworld/{self.kind}:{key.split('-', 1)[1]}{told}"
             self._game_seed = seed
         self._close()
+        if self._bare:
+            return self._reset_bare(gamefile)
         infos = textworld.EnvInfos(feedback=True, description=True, objective=True, admissible_commands=True,
                                    policy_commands=True, score=True, max_score=True, won=True, lost=True)
-        self._tw = textworld.start(str(gamefile), request_infos=infos)
+        self._tw = _start(gamefile, infos, logging.DEBUG)  # TextWorld describes the game: Jericho's warning is moot
         self._state = self._tw.reset()
         objective = (self._state["objective"] or "").strip()
         if task.get("goal") == "brief" and self.kind in BRIEF_GOALS:
@@ -165,20 +192,32 @@ class TextWorldEnv(TextEnv):
                     reference="; ".join(self._state["policy_commands"] or []) or None)
         return observation, info
 
+    def _reset_bare(self, gamefile: Path) -> tuple[str, dict[str, Any]]:
+        self._tw = _start(gamefile, bare_infos(self.describe_room), logging.INFO)
+        # Jericho seeds the game's random numbers from the clock unless given a (non-zero) seed.
+        self._tw.seed(int(self.np_random.integers(1, 2**31 - 1)))
+        self._state = self._tw.reset()
+        info = self._info(action_valid=True)
+        info.update(game_file=str(gamefile), reference=None)
+        return _clean(self._state["feedback"], keep_indent=True), info
+
     def _step(self, action: str) -> StepResult:
         # The Z-machine interpreter hangs on a NUL byte and crashes on some control characters:
         # they are replaced by spaces before the game sees the command.
         action = _CONTROL.sub(" ", action)
-        valid = action.strip().lower() in (c.lower() for c in self._state["admissible_commands"] or [])
-        previous = self._state["score"]
+        admissible = self._state.get("admissible_commands")
+        valid = admissible is None or action.strip().lower() in (c.lower() for c in admissible)
+        previous = self._state.get("score")
         self._state, _, done = self._tw.step(action)
-        reward = float(self._state["score"] - previous)
-        observation = _clean(self._state["feedback"])
+        score = self._state.get("score")
+        reward = float(score - previous) if score is not None and previous is not None else 0.0
+        observation = _clean(self._state["feedback"], keep_indent=self._bare)
+        done = bool(done) or (self._bare and game_over(observation))
         if self.describe_room and not done:
-            description = _clean(self._state["description"])
+            description = _clean(self._state.get("description"))
             if description and description not in observation:
                 observation = f"{observation}\n\n{description}"
-        return observation, reward, bool(done), False, self._info(action_valid=valid)
+        return observation, reward, done, False, self._info(action_valid=valid)
 
     def _close(self) -> None:
         if self._tw is not None:
@@ -186,6 +225,8 @@ class TextWorldEnv(TextEnv):
             self._tw = None
 
     def _info(self, action_valid: bool) -> dict[str, Any]:
+        if self._bare:
+            return bare_info(self._state, self._task_id, action_valid)
         state = self._state
         policy = state["policy_commands"] or []
         progression = state.get("_game_progression")
@@ -199,13 +240,36 @@ class TextWorldEnv(TextEnv):
             "won": bool(state["won"]),
             "lost": bool(state["lost"]),
             "expert_action": policy[0] if policy and not state["won"] else None,
-            "rubric": {f"quest {i + 1}": float(q.completed) for i, q in enumerate(quests)},
+            "rubric": _rubric(quests),
         }
 
 
+def _start(gamefile: Path, infos: Any, level: int) -> Any:
+    """``textworld.start``, its warnings logged at ``level`` instead of shown: Jericho warns that
+    every game it does not recognise is "not fully supported" (TextWorld's own games included;
+    TextWorld silences that warning globally, but a caller recording warnings, as Gymnasium's
+    checker does, would see it at every reset)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        env = textworld.start(str(gamefile), request_infos=infos)
+    for warning in caught:
+        logger.log(level, "%s: %s", gamefile.name, warning.message)
+    return env
+
+
+def _rubric(quests: list[Any]) -> dict[str, float]:
+    """``quest i``: 1.0 once the i-th quest winning requires is completed. TextWorld's fail-only
+    quests (cooking's "do not burn the ingredient": no win event, never completed) and optional
+    ones are left out, so the rubric is all ones exactly when the game is won."""
+    required = [q for q in quests if q.completable and not q.quest.optional]
+    return {f"quest {i + 1}": float(q.completed) for i, q in enumerate(required)}
+
+
 def _build_in(directory: Path, kind: str, task: dict[str, Any], seed: int, split: str) -> None:
-    with private_home(directory / "home"):
+    home = directory / "home"
+    with private_home(home):
         build_game(kind, task, seed, split, directory / GAME_FILE)
+    shutil.rmtree(home, ignore_errors=True)  # Inform7's documentation and settings: ~500 KB per game
 
 
 def _is_valid(directory: Path) -> bool:
@@ -232,17 +296,9 @@ def private_home(home: Path) -> Iterator[None]:
             os.environ["HOME"] = previous
 
 
-def _clean(text: str | None) -> str:
+def _clean(text: str | None, keep_indent: bool = False) -> str:
     """TextWorld's text without its trailing prompt line (``>  -= Room =- 1/2``), and runs of
-    blank lines (TextWorld's room descriptions leave several) cut to one."""
-    return _BLANK_LINES.sub("\n\n", _PROMPT.sub("", text or "")).strip()
-
-
-def _game_files(path: str | None) -> list[Path]:
-    if not path:
-        raise ValueError("textworld/game-v0 needs path=<a .z8/.ulx game file or a folder of them>")
-    target = Path(path)
-    files = sorted(p for p in (target.iterdir() if target.is_dir() else [target]) if p.suffix in (".z8", ".ulx") and p.is_file())
-    if not files:
-        raise ValueError(f"no .z8 or .ulx game at {path}")
-    return files
+    blank lines (TextWorld's room descriptions leave several) cut to one. ``keep_indent`` keeps
+    the first line's leading spaces (a story's own text may open with centred ASCII art)."""
+    text = _BLANK_LINES.sub("\n\n", _PROMPT.sub("", text or ""))
+    return text.strip("\n").rstrip() if keep_indent else text.strip()

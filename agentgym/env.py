@@ -127,6 +127,12 @@ class TextEnv(gymnasium.Env[str, str]):
     def _close(self) -> None:
         """Release what the env started. Called at most once."""
 
+    def check_ready(self) -> None:
+        """Raise an :class:`~agentgym.AgentGymError` saying what to do when the env's engine cannot
+        run here (a Java runtime or a Docker engine missing). Cheap and side-effect free: long jobs
+        (``agentgym eval``) call it before the first episode, so a suite fails at once instead of
+        recording every episode as errored. The default has nothing to check."""
+
     # ---- the contract ------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         """Start a new episode.

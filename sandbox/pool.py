@@ -12,7 +12,7 @@ import queue
 import threading
 from typing import Any
 
-from sandbox.sandbox import Sandbox, SandboxError
+from sandbox.sandbox import Sandbox, SandboxArgumentError, SandboxError
 
 
 class SandboxPool:
@@ -20,7 +20,7 @@ class SandboxPool:
 
     def __init__(self, size: int = 4, **sandbox_kwargs: Any) -> None:
         if size < 1:
-            raise ValueError(f"size must be >= 1, got {size}")
+            raise SandboxArgumentError(f"size must be >= 1, got {size}")
         self.size, self.sandbox_kwargs = size, sandbox_kwargs
         self._ready: queue.Queue[Sandbox] = queue.Queue()
         self._retired: queue.Queue[Sandbox | None] = queue.Queue()

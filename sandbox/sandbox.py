@@ -3,9 +3,17 @@
 Defaults: no network, memory / CPU / process limits, the unprivileged ``agent`` user, a
 read-only root filesystem with a writable ``/workspace`` (a Docker volume of its own) and
 ``/tmp`` (tmpfs), no capabilities, ``no-new-privileges``, an init process that reaps zombies,
-and no host path mounted unless the caller names it. A command's time limit is enforced
-twice: inside (``timeout -k``) and outside (the SDK call is abandoned and the container
-killed if it overruns by ``grace`` seconds; the sandbox is then broken and says so).
+and no host path mounted unless the caller names it. The container's own process (``sleep``)
+runs as ``nobody``, so the agent can neither kill it nor be mistaken for it. A command's time
+limit is enforced twice: inside (``timeout -k``) and outside (the SDK call is abandoned and the
+container killed if it overruns by ``grace`` seconds; the sandbox is then broken and says so).
+Output is capped inside the container (each stream goes through a small copier that keeps the
+first ``max_output`` + 1 bytes and reads the rest to the end, so the command runs on
+undisturbed and keeps its exit status), so a command printing gigabytes costs neither time nor
+memory here.
+
+The workspace's start, which :meth:`Sandbox.diff` compares against, is a git commit that root
+keeps outside the workspace, where the agent cannot change it (:mod:`sandbox.baseline`).
 
 Nothing leaks: the container and its volume carry agentgym's labels; ``close()``, the context
 manager, garbage collection and ``atexit`` remove them, and :func:`sandbox.engine.reap`
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import logging
 import shlex
 import tarfile
 import threading
@@ -26,16 +35,42 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from agentgym.errors import AgentGymError
+from sandbox import baseline
 from sandbox.engine import client, own_labels
 from sandbox.images import AGENT_UID, DEFAULT_TAG
 
 WORKSPACE = "/workspace"
-_BASELINE = "/tmp/.agentgym-baseline"  # git dir of the workspace's starting state (outside the workspace)
-_GIT = f"git --git-dir={_BASELINE} --work-tree={WORKSPACE} -c user.name=agentgym -c user.email=agentgym@localhost"
+ROOT = "0:0"
+NOBODY = "65534:65534"  # the container's own process: not the agent's user, not root
+MAX_DIFF = 32 * 2**20  # bytes of a diff kept (a bigger one is cut, and a warning logged)
+logger = logging.getLogger(__name__)
+# Copies stdin to stdout unbuffered, up to $ARGV[0] bytes, and reads the rest to the end (so the
+# writer never blocks on a full pipe, nor dies of a closed one).
+_CAP_PERL = ("$n=shift;while(sysread STDIN,$b,65536){next if $n<=0;$w=substr($b,0,$n);$n-=length $w;"
+             "while(length $w){$k=syswrite STDOUT,$w;exit 0 unless defined $k;substr($w,0,$k)=''}}")
+# Runs the command ($1) under `timeout` ($3: the time limit), each stream through a capper that
+# keeps $2 (= the byte cap + 1) bytes: perl's above (one process, unbuffered: what a command printed
+# before leaving a background job behind still arrives), else `head -c` then `cat` to drain. The
+# exit status is the command's. $4: the perl program.
+_CAPPED = ('if command -v perl >/dev/null; then\n'
+           '  exec 3> >(exec perl -e "$4" "$2")\n'
+           '  exec 4> >(exec 3>&-; exec perl -e "$4" "$2" >&2)\n'
+           'else\n'
+           '  cap=(head -c "$2"); command -v stdbuf >/dev/null && cap=(stdbuf -o0 head -c "$2")\n'
+           '  exec 3> >("${cap[@]}"; exec cat >/dev/null)\n'
+           '  exec 4> >(exec 3>&-; "${cap[@]}" >&2; exec cat >/dev/null)\n'
+           'fi\n'
+           'timeout -k 2 "$3" bash -c "$1" >&3 2>&4 3>&- 4>&-\n'
+           'status=$?\nexec 3>&- 4>&-\nexit $status')
 
 
-class SandboxError(RuntimeError):
+class SandboxError(AgentGymError, RuntimeError):
     """The sandbox cannot go on (its container died or a command overran its outside limit)."""
+
+
+class SandboxArgumentError(AgentGymError, ValueError):
+    """A sandbox was asked for something out of its bounds (a path outside the workspace, a bad workspace)."""
 
 
 @dataclass
@@ -73,25 +108,30 @@ class Sandbox:
         network: allow networking (off by default).
         mounts: host paths to mount, ``{host_path: container_path}`` (read-only); none by default.
         max_output: bytes kept of each command's stdout and stderr.
-        user: the user commands run as (the image's ``agent`` by default).
+        user: the user commands run as (the image's ``agent`` by default). With ``root`` the
+            baseline is no longer out of the agent's reach.
+        workspace: the writable directory commands start in (its own volume; an image's files
+            there are copied into it), e.g. ``/testbed`` for SWE-bench images.
     """
 
     def __init__(self, image: str = DEFAULT_TAG, *, memory: str | int = "1g", cpus: float = 1.0, pids: int = 256,
                  network: bool = False, mounts: dict[str, str] | None = None, max_output: int = 64 * 1024,
-                 user: str = f"{AGENT_UID}:{AGENT_UID}") -> None:
+                 user: str = f"{AGENT_UID}:{AGENT_UID}", workspace: str = WORKSPACE) -> None:
+        if not workspace.startswith("/") or ".." in PurePosixPath(workspace).parts or workspace.rstrip("/") in ("", "/tmp"):
+            raise SandboxArgumentError(f"workspace must be an absolute path other than / and /tmp, got {workspace!r}")
         engine = client()
-        self.max_output, self.user = max_output, user
+        self.max_output, self.user, self.workspace = max_output, user, workspace.rstrip("/")
         labels = own_labels()
         self.volume = engine.volumes.create(name=f"agentgym-ws-{uuid.uuid4().hex[:12]}", labels=labels)
-        volumes = {self.volume.name: {"bind": WORKSPACE, "mode": "rw"}}
+        volumes = {self.volume.name: {"bind": self.workspace, "mode": "rw"}}
         for host, inside in (mounts or {}).items():
             volumes[str(Path(host).resolve())] = {"bind": inside, "mode": "ro"}
         try:
             self.container = engine.containers.run(
                 image, ["sleep", "infinity"], detach=True, labels=labels, network_mode="bridge" if network else "none",
                 mem_limit=_parse_memory(memory), memswap_limit=_parse_memory(memory), nano_cpus=int(cpus * 1e9),
-                pids_limit=pids, user=user, read_only=True, tmpfs={"/tmp": "rw,exec,size=512m,mode=1777"},
-                volumes=volumes, working_dir=WORKSPACE, init=True, cap_drop=["ALL"],
+                pids_limit=pids, user=NOBODY, read_only=True, tmpfs={"/tmp": "rw,exec,size=512m,mode=1777"},
+                volumes=volumes, working_dir=self.workspace, init=True, cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
             )
         except Exception:
@@ -100,18 +140,29 @@ class Sandbox:
         self._closed = False
         self._finalizer = weakref.finalize(self, _remove, self.container, self.volume)
         atexit.register(self._finalizer)
-        self.exec(f"{_GIT} init -q && {_GIT} add -A && {_GIT} commit -q --allow-empty -m start", timeout=60)
+        self.exec(baseline.readable_script(self.workspace), timeout=60)
+        started = self.exec(baseline.init_script(self.workspace), timeout=120, user=ROOT)
+        if not started.ok:  # e.g. an image without git: commands work, diffs will not
+            logger.warning("sandbox from %s: no record of the workspace's start, so no diff: %s", image,
+                           started.stderr.strip()[-300:])
 
     # -- commands ---------------------------------------------------------------------------
-    def exec(self, command: str, timeout: float = 60.0, workdir: str = WORKSPACE, grace: float = 10.0) -> ExecResult:
-        """Run ``command`` with bash in ``workdir``; ``timed_out`` (exit code 124) past ``timeout``."""
+    def exec(self, command: str, timeout: float = 60.0, workdir: str | None = None, grace: float = 10.0, *,
+             user: str | None = None, max_output: int | None = None) -> ExecResult:
+        """Run ``command`` with bash in ``workdir`` (the workspace by default) as ``user`` (the
+        sandbox's by default); ``timed_out`` (exit code 124) past ``timeout``; each stream is
+        kept up to ``max_output`` bytes (the sandbox's by default)."""
         self._check_open()
-        wrapped = ["timeout", "-k", "2", f"{timeout:g}", "bash", "-c", command]
+        cap = self.max_output if max_output is None else max_output
+        wrapped = ["bash", "-c", _CAPPED, "agentgym-exec", command, str(cap + 1), f"{timeout:g}", _CAP_PERL]
+        return self._run(wrapped, timeout, grace, user or self.user, workdir or self.workspace, cap)
+
+    def _run(self, argv: list[str], timeout: float, grace: float, user: str, workdir: str, cap: int) -> ExecResult:
         outcome: dict[str, Any] = {}
 
         def call() -> None:
             try:
-                outcome["result"] = self.container.exec_run(wrapped, demux=True, user=self.user, workdir=workdir)
+                outcome["result"] = self.container.exec_run(argv, demux=True, user=user, workdir=workdir)
             except Exception as exc:  # noqa: BLE001 - reported below
                 outcome["error"] = exc
 
@@ -125,15 +176,19 @@ class Sandbox:
         if "error" in outcome:
             self._break(f"the container failed: {outcome['error']}")
         code, (stdout, stderr) = outcome["result"]
-        out, out_cut = self._cap(stdout)
-        err, err_cut = self._cap(stderr)
+        out, out_cut = _cap(stdout, cap)
+        err, err_cut = _cap(stderr, cap)
         return ExecResult(int(code), out, err, duration, timed_out=int(code) in (124, 137) and duration >= timeout,
                           stdout_truncated=out_cut, stderr_truncated=err_cut)
 
-    def _cap(self, data: bytes | None) -> tuple[str, bool]:
-        data = data or b""
-        cut = len(data) > self.max_output
-        return data[: self.max_output].decode("utf-8", errors="replace"), cut
+    def stop_processes(self) -> None:
+        """Kill every process of the command user (background jobs the agent left running), so
+        nothing changes the workspace behind an evaluation's back."""
+        self._check_open()
+        # kill -1 reaches every process this uid may signal but the caller and init: never the
+        # container's own `sleep` (nobody's; root has no CAP_KILL here either). Run bare: the
+        # capping wrapper's processes would be killed too.
+        self._run(["bash", "-c", "kill -9 -1 2>/dev/null; exit 0"], 30.0, 10.0, self.user, "/", 1024)
 
     # -- files ------------------------------------------------------------------------------
     def write_file(self, path: str, content: str | bytes, mode: int = 0o644) -> None:
@@ -159,8 +214,10 @@ class Sandbox:
                 raise IsADirectoryError(f"{path} is not a regular file")
             return tar.extractfile(member).read()
 
-    def copy_in(self, host_dir: str | Path, container_dir: str = WORKSPACE) -> None:
-        """Copy the contents of a host directory into the container (owned by the agent user)."""
+    def copy_in(self, host_dir: str | Path, container_dir: str | None = None) -> None:
+        """Copy the contents of a host directory into the container (the workspace by default;
+        owned by the agent user)."""
+        container_dir = container_dir or self.workspace
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
             for item in sorted(Path(host_dir).rglob("*")):
@@ -180,40 +237,78 @@ class Sandbox:
 
     def _path(self, path: str) -> PurePosixPath:
         """A path in the workspace (Docker's archive API cannot reach tmpfs or a read-only root)."""
-        target = PurePosixPath(path if path.startswith("/") else f"{WORKSPACE}/{path}")
-        if ".." in target.parts or target.parts[:2] != ("/", WORKSPACE.strip("/")):
-            raise ValueError(f"path {path!r} is outside {WORKSPACE}")
+        target = PurePosixPath(path if path.startswith("/") else f"{self.workspace}/{path}")
+        root = PurePosixPath(self.workspace).parts
+        if ".." in target.parts or target.parts[: len(root)] != root or target.parts == root:
+            raise SandboxArgumentError(f"path {path!r} is outside {self.workspace}: give a path in the workspace")
         return target
 
     # -- state ------------------------------------------------------------------------------
     def mark_start(self) -> None:
-        """Make the current workspace the state :meth:`diff` compares against."""
-        self.exec(f"{_GIT} add -A && {_GIT} commit -q --allow-empty -m start", timeout=120)
+        """Make the current workspace the state :meth:`diff` compares against (files are made
+        readable by all first: root, without capabilities, records them)."""
+        self.exec(baseline.readable_script(self.workspace), timeout=120)
+        result = self.exec(baseline.commit_script(self.workspace), timeout=300, user=ROOT)
+        if not result.ok:
+            raise SandboxError(f"could not record the workspace's start: {result.stderr.strip()[-500:]}")
+
+    def _scratch(self, body: str, what: str, max_output: int | None = None, codes: tuple[int, ...] = (0,)) -> ExecResult:
+        result = self.exec(baseline.scratch_script(self.workspace, body), timeout=300, max_output=max_output)
+        if result.exit_code not in codes:
+            raise SandboxError(f"{what} failed: {result.stderr.strip()[-500:]}")
+        return result
 
     def state(self) -> str:
         """A fingerprint of the workspace's changes since its start (equal fingerprints: no change)."""
-        result = self.exec(f"{_GIT} add -A && {_GIT} diff --cached --binary HEAD | md5sum", timeout=120)
-        if not result.ok:
-            raise SandboxError(f"state failed: {result.stderr.strip()}")
-        return result.stdout.split()[0]
+        return self._scratch(baseline.state_body(), "state").stdout.split()[0]
 
     def diff(self) -> str:
-        """A unified diff (git format, new files included) of the workspace against its start."""
-        result = self.exec(f"{_GIT} add -A && {_GIT} diff --cached --binary HEAD", timeout=120)
-        if not result.ok:
-            raise SandboxError(f"diff failed: {result.stderr.strip()}")
+        """A unified diff (git format, new files included) of the workspace against its start;
+        the repository's ``.gitignore`` holds. Cut at :data:`MAX_DIFF` bytes (logged)."""
+        self.exec(baseline.owner_readable_script(self.workspace), timeout=120)
+        result = self._scratch(baseline.diff_body(), "diff", max_output=MAX_DIFF)
+        if result.stdout_truncated:
+            logger.warning("the workspace diff is larger than %d bytes: cut", MAX_DIFF)
         return result.stdout
+
+    def changes(self) -> dict[str, str]:
+        """Every path changed since the start, files a ``.gitignore`` hides included: path -> ``A``
+        (added), ``M`` (modified), ``D`` (deleted) or ``T`` (type changed)."""
+        self.exec(baseline.owner_readable_script(self.workspace), timeout=120)
+        fields = self._scratch(baseline.changes_body(), "listing the changes", max_output=MAX_DIFF).stdout.split("\0")
+        return {path: status for status, path in zip(fields[0::2], fields[1::2]) if path}
+
+    def start_content(self, path: str, max_bytes: int = 2**22) -> str | None:
+        """The text of a workspace file (relative path) as it was at the start; None if it did not exist."""
+        result = self._scratch(baseline.start_content_body(path), f"reading {path} at the start", max_output=max_bytes,
+                               codes=(0, 3))
+        return None if result.exit_code == 3 else result.stdout
+
+    def apply_patch(self, patch: str) -> str | None:
+        """Apply a git-format patch to the workspace; None when it applied, else git's reason."""
+        name = f".agentgym-{uuid.uuid4().hex}.patch"
+        self.write_file(name, patch)
+        path = f"{self.workspace}/{name}"
+        body = f"{baseline.apply_body(path)}\nstatus=$?\nrm -f {shlex.quote(path)}\nexit $status"
+        result = self._scratch(body, "applying a patch", codes=tuple(range(256)))
+        return None if result.ok else (result.stderr.strip() or f"git apply exited with {result.exit_code}")[-1000:]
+
+    def restore_start(self, paths: list[str]) -> None:
+        """Put workspace files (relative paths) back as they were at the start: files that
+        existed are checked out again, files that did not are removed."""
+        if paths:
+            self._scratch(baseline.restore_body(self.workspace, paths), "restoring " + ", ".join(paths))
 
     def snapshot(self) -> bytes:
         """The workspace as a tar archive (restore it with :meth:`restore`)."""
         self._check_open()
-        stream, _ = self.container.get_archive(WORKSPACE + "/.")
+        stream, _ = self.container.get_archive(self.workspace + "/.")
         return b"".join(stream)
 
     def restore(self, snapshot: bytes) -> None:
         """Put the workspace back as it was at ``snapshot``."""
-        self.exec(f"find {WORKSPACE} -mindepth 1 -delete", timeout=120)
-        if not self.container.put_archive(WORKSPACE, snapshot):
+        self.exec(f"find {shlex.quote(self.workspace)} -mindepth 1 -delete", timeout=120)
+        if not self.container.put_archive(self.workspace, snapshot):
             raise SandboxError("could not restore the workspace")
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -235,6 +330,11 @@ class Sandbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _cap(data: bytes | None, cap: int) -> tuple[str, bool]:
+    data = data or b""
+    return data[:cap].decode("utf-8", errors="replace"), len(data) > cap
 
 
 def _remove(container: Any, volume: Any) -> None:

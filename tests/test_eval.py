@@ -285,3 +285,12 @@ def test_a_trained_checkpoint_evaluates_as_its_trainer_evaluated_it(tmp_path):
         assert episode.token_ids == trained[seed].token_ids and episode.success == trained[seed].success
     summary = json.loads((run / "summary.json").read_text())["eval_after"]
     assert json.loads((out / "summary.json").read_text())["envs"]["toy/keys-v0"]["success_rate"] == summary["success_rate"]
+
+
+def test_an_engine_that_cannot_run_fails_before_any_episode(tmp_path):
+    """No Docker engine answers: the SWE suite is refused at once instead of recording errored episodes."""
+    pytest.importorskip("docker")
+    result = subprocess.run([AGENTGYM, "eval", "--env", "swe", "--out", str(tmp_path / "swe")], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock", "COLUMNS": "300"})
+    assert result.returncode == 2 and "no Docker engine answers" in result.stderr and "docker-engine start" in result.stderr
+    assert not (tmp_path / "swe").exists()

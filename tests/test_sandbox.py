@@ -1,5 +1,6 @@
-"""The Docker sandbox on a real engine: commands, limits, isolation, files, diff, snapshots,
-and no leaked containers (a real SIGKILLed owner included)."""
+"""The Docker sandbox on a real engine: commands, limits, isolation, files, diff, snapshots, the
+workspace's protected start, output capped inside the container, both time limits, no leaked
+containers (a real SIGKILLed owner included), and the engine script's start/stop contract."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,7 @@ pytest.importorskip("docker")
 from sandbox.engine import LABEL, reap  # noqa: E402
 
 pytestmark = pytest.mark.docker
+ENGINE_SCRIPT = Path(__file__).resolve().parents[1] / "sandbox" / "scripts" / "docker-engine"
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +60,98 @@ def test_time_limits_and_output_caps(box):
     assert slow.timed_out and slow.exit_code == 124 and time.perf_counter() - start < 10
     loud = box.exec("head -c 5000 /dev/zero | tr '\\0' x; printf '\\xff\\xfe' >&2")
     assert len(loud.stdout) == 1000 and loud.stdout_truncated and not loud.stderr_truncated and "\ufffd" in loud.stderr
+
+
+def test_the_container_is_configured_locked_down(box):
+    config = box.container.attrs
+    host = config["HostConfig"]
+    assert host["Privileged"] is False and host["CapDrop"] == ["ALL"] and not host.get("CapAdd")
+    assert host["Init"] is True and host["ReadonlyRootfs"] is True and host["NetworkMode"] == "none"
+    assert host["NanoCpus"] == 10**9 and host["Memory"] == 2**30 and host["PidsLimit"] == 256
+    assert host["SecurityOpt"] == ["no-new-privileges"]
+    assert host["Binds"] == [f"{box.volume.name}:/workspace:rw"]  # the workspace volume, no host path
+    assert {m["Type"] for m in config["Mounts"]} == {"volume"} and list(host["Tmpfs"]) == ["/tmp"]
+    assert config["Config"]["User"] == "65534:65534"  # the container's own process is nobody's, not the agent's
+
+
+def test_giant_output_is_cut_inside_the_container(box):
+    tracemalloc.start()
+    try:
+        result = box.exec("yes | head -c 50000000; yes e | head -c 3000 >&2; exit 4", timeout=60)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 4 and len(result.stdout) == 1000 and result.stdout == "y\n" * 500
+    assert result.stdout_truncated and result.stderr_truncated and len(result.stderr) == 1000
+    assert peak < 4 * 2**20  # 50 MB went through the container's pipes, not through this process
+    assert result.duration_s < 20  # 123 s for 300 MB when the cap was applied here
+    assert box.exec("printf abc").stdout == "abc" and not box.exec("printf abc").stdout_truncated
+
+
+def test_the_outside_time_limit_kills_a_command_the_inside_one_cannot_end(engine, image):
+    from sandbox.sandbox import Sandbox, SandboxError
+
+    before = ours(engine)
+    sandbox = Sandbox()
+    start = time.perf_counter()
+    # `timeout` stops the command at 1 s, but a process that left its group keeps the output
+    # open, and Docker waits 2 s for it: past the 1.5 s outside limit
+    with pytest.raises(SandboxError, match="overran its time limit outside"):
+        sandbox.exec("setsid sleep 60 & sleep 60", timeout=1, grace=0.5)
+    assert time.perf_counter() - start < 10
+    assert ours(engine) == before  # the container was killed and removed
+    with pytest.raises(SandboxError, match="closed"):
+        sandbox.exec("true")
+
+
+def test_the_start_is_out_of_the_agents_reach_and_files_go_back_to_it(box):
+    from sandbox.sandbox import SandboxArgumentError
+
+    box.write_file("src/fix.py", "x = 1\n")
+    box.write_file("tests/test_x.py", "def test(): pass\n")
+    box.mark_start()
+    wipe = box.exec("rm -rf /tmp/.agentgym-baseline; touch /tmp/.agentgym-baseline/objects/x")
+    assert not wipe.ok and "Permission denied" in wipe.stderr
+    box.exec("echo 'x = 2' > src/fix.py && echo hack > conftest.py && echo 'def test(): 1/0' > tests/test_x.py "
+             "&& echo conftest.py > .gitignore && chmod 000 src/fix.py")
+    assert "+x = 2" in box.diff()  # still against the start, the private file included
+    assert box.changes() == {".gitignore": "A", "conftest.py": "A", "src/fix.py": "M", "tests/test_x.py": "M"}
+    assert box.start_content("tests/test_x.py") == "def test(): pass\n" and box.start_content("conftest.py") is None
+    box.restore_start(["conftest.py", "tests/test_x.py"])
+    assert box.changes() == {".gitignore": "A", "src/fix.py": "M"}
+    patch = ("diff --git a/tests/test_x.py b/tests/test_x.py\n--- a/tests/test_x.py\n+++ b/tests/test_x.py\n"
+             "@@ -1 +1,2 @@\n def test(): pass\n+def test_more(): pass\n")
+    assert box.apply_patch(patch) is None and box.read_file("tests/test_x.py").endswith(b"test_more(): pass\n")
+    assert "does not apply" in box.apply_patch(patch)
+    with pytest.raises(SandboxArgumentError, match="outside /workspace"):
+        box.read_file("/etc/passwd")
+
+
+def test_the_agents_leftover_processes_can_be_stopped(box):
+    box.exec("(sleep 300 >/dev/null 2>&1 &); setsid sleep 300 >/dev/null 2>&1 &")
+    count = "grep -lx sleep /proc/[0-9]*/comm | wc -l"
+    assert box.exec(count).stdout.strip() == "3"  # two of the agent's and the container's own
+    box.stop_processes()
+    assert box.exec(count).stdout.strip() == "1"
+    box.exec("kill -9 -1")  # the agent trying the same cannot end the container either
+    box.container.reload()
+    assert box.container.status == "running" and box.exec("true").ok
+
+
+def test_engine_script_uses_a_running_engine_and_stops_only_its_own_dockerd(engine, tmp_path):
+    env = {**os.environ, "AGENTGYM_DOCKER_ROOT": str(tmp_path)}
+    started = subprocess.run([str(ENGINE_SCRIPT), "start"], capture_output=True, text=True, env=env, timeout=60)
+    assert started.returncode == 0 and "AGENTGYM_DOCKER_STARTED" not in started.stdout  # nothing started: nothing to stop
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "dockerd.pid").write_text(f"{stranger.pid}\n")  # a stale pidfile whose pid was reused
+        stopped = subprocess.run([str(ENGINE_SCRIPT), "stop"], capture_output=True, text=True, env=env, timeout=60)
+        assert stopped.returncode == 0 and "not a dockerd" in stopped.stderr and stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert "AGENTGYM_DOCKER_STARTED" in ci
 
 
 def test_locked_down_network_root_memory_and_processes(box):

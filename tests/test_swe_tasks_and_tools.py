@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from environments.swe.tasks import SWETask, load_tasks
+from environments.swe.tasks import SWETask, SWETaskError, load_tasks
 from environments.swe.tools import ToolCall, ToolCallError, parse_tool_call
 
 RECORD = {
@@ -87,3 +87,118 @@ def test_json_tool_calls():
 def test_malformed_calls_explain_themselves(text, message):
     with pytest.raises(ToolCallError, match=message):
         parse_tool_call(text)
+
+
+def test_deeply_nested_brackets_are_no_call_not_a_crash():
+    with pytest.raises(ToolCallError, match="no tool call"):
+        parse_tool_call("[" * 3000)
+    deep_then_call = "[" * 3000 + '\n{"name": "bash", "arguments": {"command": "ls"}}'
+    assert parse_tool_call(deep_then_call) == ToolCall("bash", {"command": "ls"})
+
+
+def test_where_and_how_the_tests_run_are_task_fields():
+    task = SWETask.from_record(RECORD)
+    assert task.workdir == "/workspace" and task.test_cmd == "python3 -s -m pytest"  # the defaults
+    bench = SWETask.from_record({**RECORD, "workdir": "/testbed",
+                                 "test_cmd": "source /opt/miniconda3/bin/activate testbed && python -m pytest"})
+    assert bench.workdir == "/testbed" and bench.test_cmd.endswith("python -m pytest") and "workdir" not in bench.extra
+    for workdir in ("testbed", "/", "/tmp", "/a/../etc"):
+        with pytest.raises(SWETaskError, match="workdir must be an absolute path"):
+            SWETask.from_record({**RECORD, "workdir": workdir})
+
+
+# ---- the evaluation's rules, on real pytest reports and real config files -----------------
+TESTS_PY = '''
+import pytest
+
+
+class TestGroup:
+    @pytest.mark.parametrize("x", [1, "a/b"])
+    def test_param(self, x):
+        assert x == 1
+
+
+def test_passes():
+    print("x" * 100_000)  # a loud test: its output must not matter
+
+
+def test_fails():
+    assert False
+
+
+@pytest.mark.xfail
+def test_expected_failure():
+    assert False
+
+
+@pytest.mark.skip
+def test_skipped():
+    pass
+
+
+@pytest.fixture
+def broken():
+    yield
+    raise RuntimeError("teardown")
+
+
+def test_teardown_error(broken):
+    pass
+'''
+
+
+def test_each_test_outcome_is_read_from_pytests_junit_report(tmp_path):
+    import subprocess
+    import sys
+
+    from environments.swe.evaluation import junit_address, junit_outcomes
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_mod.py").write_text(TESTS_PY)
+    report = tmp_path / "report.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "tests"],
+                   cwd=tmp_path, capture_output=True, check=False, timeout=120)
+    ids = ["tests/test_mod.py::TestGroup::test_param[1]", "tests/test_mod.py::TestGroup::test_param[a/b]",
+           "tests/test_mod.py::test_passes", "tests/test_mod.py::test_fails", "tests/test_mod.py::test_expected_failure",
+           "tests/test_mod.py::test_skipped", "tests/test_mod.py::test_teardown_error", "tests/test_mod.py::test_missing"]
+    assert junit_address(ids[1]) == ("tests.test_mod.TestGroup", "test_param[a/b]")
+    assert junit_outcomes(report.read_bytes(), ids) == {
+        ids[0]: True, ids[1]: False, ids[2]: True, ids[3]: False,
+        ids[4]: True,  # an expected failure counts as a pass
+        ids[5]: False, ids[6]: False,  # skipped; passed its call but errored in teardown
+        ids[7]: False,  # not in the report
+    }
+
+
+def test_the_test_files_and_pytest_configuration_are_reset_but_not_the_fix():
+    from environments.swe.evaluation import files_to_reset, patch_paths
+
+    test_patch = ("diff --git a/tests/test_new.py b/tests/test_new.py\nnew file mode 100644\n--- /dev/null\n"
+                  "+++ b/tests/test_new.py\n@@ -0,0 +1 @@\n+x = 1\n")
+    task = SWETask.from_record({**RECORD, "test_patch": test_patch,
+                                "FAIL_TO_PASS": ["tests/test_new.py::test_x"], "PASS_TO_PASS": ["tests/test_old.py::test_y"]})
+    assert patch_paths(test_patch) == {"tests/test_new.py"}
+    start = {
+        "pyproject.toml": '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n',
+        "tox.ini": "[tox]\nenvlist = py311\n",
+    }
+    now = {
+        "pyproject.toml": '[project]\nname = "x"\ndependencies = ["attrs"]\n\n[tool.pytest.ini_options]\naddopts = "-q"\n',
+        "tox.ini": "[tox]\nenvlist = py312\n",
+        "setup.cfg": "[tool:pytest]\naddopts = -p hack\n",
+        "sub/pyproject.toml": "[tool.pytest.ini_options\nbroken",
+    }
+    changes = {"src/fix.py": "M", "tests/test_new.py": "A", "tests/test_old.py": "M", "tests/helpers.py": "M",
+               "conftest.py": "A", "tests/deep/conftest.py": "M", "pytest.ini": "D", "_pytest/hack.py": "A",
+               "sitecustomize.py": "A", "pyproject.toml": "M", "tox.ini": "M", "setup.cfg": "A", "sub/pyproject.toml": "A"}
+    reset = files_to_reset(task, changes, start.get, now.get)
+    assert reset == ["_pytest/hack.py", "conftest.py", "pytest.ini", "setup.cfg", "sitecustomize.py",
+                     "sub/pyproject.toml", "tests/deep/conftest.py", "tests/test_new.py", "tests/test_old.py"]
+    # kept: the fix, a test helper no hidden test names, a pyproject whose pytest section is as it was, tox without one
+    now["pyproject.toml"] = now["pyproject.toml"].replace('addopts = "-q"', 'addopts = "-k nothing"')
+    assert "pyproject.toml" in files_to_reset(task, changes, start.get, now.get)
+    # a task whose own fix edits a conftest.py: the agent's edit of it stands
+    gold = "diff --git a/tests/deep/conftest.py b/tests/deep/conftest.py\n--- a/tests/deep/conftest.py\n+++ b/tests/deep/conftest.py\n"
+    fixing_conftest = SWETask.from_record({**RECORD, "test_patch": test_patch, "patch": gold,
+                                           "FAIL_TO_PASS": ["tests/test_new.py::test_x"]})
+    assert "tests/deep/conftest.py" not in files_to_reset(fixing_conftest, changes, start.get, now.get)

@@ -21,7 +21,8 @@ def box(docker_engine):
     build_base_image()
     with Sandbox(max_output=2000) as sandbox:
         sandbox.write_file("pkg/dates.py", "def weeks(days):\n    return days / 7\n")
-        sandbox.exec("printf '\\x00\\x01\\x02' > blob.bin && ln -s /etc/passwd leak && mkdir -p pkg/sub")
+        sandbox.write_file("pkg/twice.py", "x = 1\nx = 1\n")
+        sandbox.exec("printf '\\x00\\x01\\x02' > blob.bin && ln -s /etc/passwd leak && ln -s /etc leakdir && mkdir -p pkg/sub")
         yield sandbox
 
 
@@ -49,14 +50,19 @@ def test_bash_view_edit_create(box):
     ("```view ../etc/passwd\n```", "outside the repository"),
     ("```view /etc/passwd\n```", "outside the repository"),
     ("```view leak\n```", "outside the repository"),  # a symlink out
+    ("```edit leak\n<<<<<<< SEARCH\nroot\n=======\nmine\n>>>>>>> REPLACE\n```", "outside the repository"),
+    ("```create leakdir/evil\nboom\n```", "outside the repository"),  # through a symlinked directory
     ("```create ../x.py\nboom\n```", "outside the repository"),
     ("```view blob.bin\n```", "binary file"),
     ("```view missing.py\n```", "no file missing.py"),
     ("```view pkg/dates.py 9 3\n```", "empty"),
     ("```create pkg/dates.py\nx\n```", "exists already"),
     ("```edit pkg/dates.py\n<<<<<<< SEARCH\nnot there\n=======\nx\n>>>>>>> REPLACE\n```", "occurs 0 times"),
+    ("```edit pkg/twice.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```", "occurs 2 times"),
     ("```edit pkg/nothing.py\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```", "no file"),
 ])
 def test_bad_calls_are_answered_not_raised(box, text, answer):
+    before = box.state()
     result = run(box, text)
     assert not result.ok and not result.modified and answer in result.observation
+    assert box.state() == before and box.read_file("pkg/twice.py") == b"x = 1\nx = 1\n"  # nothing was written

@@ -199,12 +199,19 @@ def _required_modules(suite: Suite) -> set[str]:
 
 
 def _check_arguments(suite: Suite) -> None:
-    """Make (and close) each env: arguments it refuses fail now, not after an hour of other envs."""
+    """Make each env and ask it whether its engine can run here (``check_ready``), then close
+    it: refused arguments and a missing Java or Docker engine fail now, not after an hour of other envs."""
     for entry in suite.entries:
         try:
-            make(entry.id, **entry.make_kwargs()).close()
+            env = make(entry.id, **entry.make_kwargs())
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"the env {entry.name} refuses its arguments {entry.make_kwargs()}: {exc}") from None
+        try:
+            check = getattr(env.unwrapped, "check_ready", None)
+            if callable(check):
+                check()
+        finally:
+            env.close()
 
 
 def default_out_dir(config: EvalConfig, suite: Suite) -> str:

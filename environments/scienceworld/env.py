@@ -27,10 +27,11 @@ is made of its subgoals, so the rubric cannot change without it).
 from __future__ import annotations
 
 import re
+import shutil
 from typing import Any
 
 from agentgym.env import StepResult, TextEnv
-from environments.scienceworld.jvm import EngineError, ScienceWorldJVM
+from environments.scienceworld.jvm import JAVA_INSTALL_HINT, EngineError, ScienceWorldJVM
 from environments.scienceworld.tasks import SIMPLIFICATIONS, SPLITS, TASKS
 
 _SUBGOAL = re.compile(r"^\d+\t(true|false)\t\s*\S+\t(.+)$")
@@ -159,6 +160,11 @@ class ScienceWorldEnv(TextEnv):
         self._score = score
         info = self._info(action_valid=valid)
         return observation, float(reward), completed or score < 0, False, info
+
+    def check_ready(self) -> None:
+        """A Java runtime must be on PATH (the JVM itself starts at the first reset)."""
+        if shutil.which("java") is None:
+            raise EngineError(f"ScienceWorld needs Java, and no `java` is on PATH: {JAVA_INSTALL_HINT}")
 
     def _close(self) -> None:
         self._stop_jvm()

@@ -4,8 +4,9 @@ Every outcome is an observation for the agent, never an exception: a command's o
 by the sandbox, truncation said), a numbered file view (at most :data:`MAX_VIEW_LINES` lines; a
 binary file is refused), an edit that replaces exactly one occurrence of its SEARCH text (none
 or several: refused, with the count), a created file (an existing one: refused, use edit).
-Paths are resolved inside the container and must stay in the workspace: ``..``, absolute paths
-elsewhere and symlinks that lead out are refused.
+Paths are resolved inside the container and must stay in the sandbox's workspace: ``..``,
+absolute paths elsewhere and symlinks that lead out are refused (an edit through such a symlink
+included).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 from environments.swe.tools import ToolCall
 
-WORKSPACE = "/workspace"
 MAX_VIEW_LINES = 400
 COMMAND_TIMEOUT = 120.0
 
@@ -63,22 +63,23 @@ def _inside(sandbox, path: str) -> str | ToolResult:
     """The real path in the container, or a refusal when it leaves the workspace."""
     if "\x00" in path or not path.strip():
         return ToolResult(f"invalid path {path!r}", False)
-    target = path if path.startswith("/") else f"{WORKSPACE}/{path}"
+    workspace = sandbox.workspace
+    target = path if path.startswith("/") else f"{workspace}/{path}"
     real = sandbox.exec(f"realpath -m -- {shlex.quote(target)}").stdout.strip()
-    if real != WORKSPACE and not real.startswith(WORKSPACE + "/"):
-        return ToolResult(f"{path} is outside the repository ({WORKSPACE}); paths must stay inside it", False)
+    if real != workspace and not real.startswith(workspace + "/"):
+        return ToolResult(f"{path} is outside the repository ({workspace}); paths must stay inside it", False)
     return real
 
 
 def _view(sandbox, path: str, start: int | None, end: int | None) -> ToolResult:
-    quoted = shlex.quote(path)
+    quoted, prefix = shlex.quote(path), sandbox.workspace + "/"
     if sandbox.exec(f"test -d {quoted}").ok:
-        listing = sandbox.exec(f"find {quoted} -maxdepth 2 -not -path '*/.git*' | sort | head -200 | sed 's|^{WORKSPACE}/||'")
+        listing = sandbox.exec(f"find {quoted} -maxdepth 2 -not -path '*/.git*' | sort | head -200 | sed 's|^{prefix}||'")
         return ToolResult(listing.stdout.rstrip("\n"), listing.ok)
     if not sandbox.exec(f"test -f {quoted}").ok:
-        return ToolResult(f"no file {path.removeprefix(WORKSPACE + '/')}", False)
+        return ToolResult(f"no file {path.removeprefix(prefix)}", False)
     if not sandbox.exec(f"grep -Iq . {quoted} || test ! -s {quoted}").ok:
-        return ToolResult(f"{path.removeprefix(WORKSPACE + '/')} is a binary file", False)
+        return ToolResult(f"{path.removeprefix(prefix)} is a binary file", False)
     first = max(1, start or 1)
     last = end if end is not None else first + MAX_VIEW_LINES - 1
     if last < first:

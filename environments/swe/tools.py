@@ -106,7 +106,7 @@ def _from_json(text: str) -> ToolCall | None:
     for start in (m.start() for m in re.finditer(r"[\[{]", text)):
         try:
             value, _ = decoder.raw_decode(text, start)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting ("[" * 3000) exhausts the decoder's stack
             continue
         call = _call_in(value)
         if call is not None:

@@ -43,7 +43,7 @@ def test_readme_training_section_names_every_algorithm_and_config_section():
     for algo in ALGOS:
         assert f"`{algo}`" in training, algo
     sections = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("name", "out_dir", "seed")]
-    assert sections == ["env", "model", "sft", "rl", "gra", "epo", "igpo", "herl", "curriculum", "eval", "log"]
+    assert sections == ["env", "model", "sft", "rl", "gra", "epo", "igpo", "herl", "curriculum", "teacher", "eval", "log"]
     for section in sections:
         assert f"`[{section}]`" in training, section
     named = {word.split("(")[0].strip("`") for word in training.split() if word.startswith("`") and "(" in word}

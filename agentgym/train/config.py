@@ -17,6 +17,7 @@ from typing import Any
 from agentgym.config import apply_overrides, from_dict, load_toml
 from agentgym.errors import ConfigError
 from agentgym.train.curriculum_config import CurriculumSection, validate_curriculum
+from agentgym.train.teacher_config import TeacherSection, validate_teacher
 
 ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "igpo", "ppo")
 LOSS_LEVELS = ("token", "turn", "sequence")
@@ -261,6 +262,7 @@ class TrainConfig:
     igpo: IGPOSection = field(default_factory=IGPOSection)
     herl: HeRLSection = field(default_factory=HeRLSection)
     curriculum: CurriculumSection = field(default_factory=CurriculumSection)
+    teacher: TeacherSection = field(default_factory=TeacherSection)
     eval: EvalSection = field(default_factory=EvalSection)
     log: LogSection = field(default_factory=LogSection)
 
@@ -351,6 +353,7 @@ def validate(config: TrainConfig) -> None:
     _validate_model(config.model)
     _validate_methods(config)
     validate_curriculum(config.curriculum, train_tasks=config.env.train_tasks)
+    validate_teacher(config.teacher)
     if not config.name or "/" in config.name or config.name in (".", ".."):
         raise ConfigError(f"name must be a plain directory name, got {config.name!r}")
 

@@ -130,3 +130,40 @@ def apply_gated_rewards(episodes: Sequence[Episode], *, step_weights: Mapping[st
             turn.shaped_rewards[GATED_KEY] = total - turn.reward
     n = max(1, sum(1 for e in episodes if e.turns))
     return {"reward/step_mean": step_total / n, "reward/outcome_mean": outcome_total / n, "reward/gate_open_rate": opened / n}
+
+
+SUBGOAL_KEY = "subgoal"  # the shaped-reward entry of the subgoal teachers' bonus
+
+
+def apply_subgoal_rewards(episodes: Sequence[Episode]) -> dict[str, float]:
+    """The subgoal teachers' bonus (:func:`agentgym.algos.subgoal_bonus`, computed while the
+    episode was played, :mod:`agentgym.curriculum.teacher_pool`) into each turn's
+    ``shaped_rewards["subgoal"]``: every completion reported in a turn's
+    ``info["subgoal_completions"]`` pays its bonus to the turn it names (a late judge verdict
+    names an earlier turn). It adds to the env's reward and to every other shaped term.
+
+    Returns metrics over the taught episodes (those whose reset reported ``subgoals``): the mean
+    subgoals planned, completed and bonus per episode, the share of episodes that showed the
+    subgoal, and how many completions each detector found.
+    """
+    taught = [e for e in episodes if "subgoals" in e.start_info]
+    planned = completed = 0
+    bonus = 0.0
+    by: dict[str, int] = {}
+    for episode in taught:
+        for turn in episode.turns:
+            turn.shaped_rewards.pop(SUBGOAL_KEY, None)
+        planned += len(episode.start_info["subgoals"])
+        for turn in episode.turns:
+            for completion in turn.info.get("subgoal_completions") or []:
+                target = episode.turns[min(int(completion["turn"]), len(episode.turns) - 1)]
+                target.shaped_rewards[SUBGOAL_KEY] = target.shaped_rewards.get(SUBGOAL_KEY, 0.0) + float(completion["bonus"])
+                completed += 1
+                bonus += float(completion["bonus"])
+                by[completion["by"]] = by.get(completion["by"], 0) + 1
+    if not taught:
+        return {}
+    n = len(taught)
+    return {"teacher/subgoals": planned / n, "teacher/completed": completed / n, "teacher/bonus": bonus / n,
+            "teacher/shown_rate": sum(bool(e.start_info.get("subgoal_shown")) for e in taught) / n,
+            **{f"teacher/completed_by_{name}": count / n for name, count in sorted(by.items())}}

@@ -53,6 +53,7 @@ from agentgym.train.samples import Sample, demonstration_samples, set_advantages
 from agentgym.train.sft_data import load_chat_samples
 from agentgym.train.shaping import apply_gated_rewards
 from agentgym.train.task_source import TaskSource
+from agentgym.train.teaching import Teaching
 from agentgym.train.update import (LossSettings, ValueHead, collate, forward_context, micro_batches, policy_step, sft_step,
                                    token_logprobs)
 
@@ -69,7 +70,7 @@ class Trainer:
         self.device = self.dist.device(config.model.device)
         self.run_dir = RunDir(config.run_dir)
         try:
-            self.tasks = TaskSource(config, self.dist)  # the curriculum, if any: its env and teacher are checked now
+            self.tasks, self.teaching = TaskSource(config, self.dist), Teaching(config)  # curriculum, subgoal teacher: checked now
             self.dist.on_main(lambda: self.run_dir.prepare(resume=resume, overwrite=overwrite))
         except BaseException:
             self.dist.close()
@@ -176,7 +177,7 @@ class Trainer:
         if which not in self._pools:
             env = self.config.env
             kwargs = {**env.kwargs, **(env.eval_kwargs if which == "eval" else env.train_kwargs)}
-            self._pools[which] = SubprocessPool([EnvFactory(env.id, kwargs)] * env.workers)
+            self._pools[which] = self.teaching.wrap(SubprocessPool([EnvFactory(env.id, kwargs)] * env.workers), which)
         return self._pools[which]
 
     def _settings(self, temperature: float, max_new_tokens: int, context: str | None = None) -> RunSettings:
@@ -191,7 +192,7 @@ class Trainer:
         """``count`` expert episodes on training tasks ``0 .. count-1`` (cached for the run)."""
         cached = self._experts
         if len(cached) < count:
-            specs = [EpisodeSpec(self.config.env.id, seed) for seed in range(len(cached), count)]
+            specs = self.teaching.expert_specs([EpisodeSpec(self.config.env.id, seed) for seed in range(len(cached), count)])
             self._experts = cached + self._collect("train", make_policy("expert"), specs, self._settings(0.0, 1, context="text"))
         return self._experts[:count]
 
@@ -270,7 +271,7 @@ class Trainer:
         self.logger.log("rl", k + 1, metrics, elapsed_s=self._elapsed())
 
     def _rl_specs(self, iteration: int) -> list[EpisodeSpec]:
-        return self.tasks.specs(iteration, first_fresh_seed=self._expert_seeds(), state=self.state)
+        return self.teaching.specs(self.tasks.specs(iteration, first_fresh_seed=self._expert_seeds(), state=self.state), iteration)
 
     def _update(self, episodes: list[Episode]) -> dict[str, float]:
         config, rl = self.config, self.config.rl
@@ -281,7 +282,7 @@ class Trainer:
         by_episode: dict[int, list[Sample]] = {}
         for sample in samples:
             by_episode.setdefault(sample.episode, []).append(sample)
-        metrics: dict[str, float] = {}
+        metrics: dict[str, float] = self.teaching.shape(episodes)  # subgoal bonuses, on top of every other reward
         old_values: dict[int, torch.Tensor] = {}
         gra = config.gra
         if gra.enabled:

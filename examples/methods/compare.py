@@ -4,6 +4,7 @@
     python examples/methods/compare.py epo     # GRPO vs GRPO + entropy bonus vs EPO
     python examples/methods/compare.py igpo    # GRPO vs IGPO
     python examples/methods/compare.py herl    # GRPO vs HeRL
+    python examples/methods/compare.py teacher # GRPO vs GRPO + the expert subgoal teacher
     python examples/methods/compare.py all --set rl.iterations=8
 
 Every variant is ``examples/methods/base.toml`` with the overrides below (plus ``--set`` ones for
@@ -32,6 +33,7 @@ from agentgym.train.config import config_dict  # noqa: E402
 
 BASE = Path(__file__).with_name("base.toml")
 GRPO = ("GRPO", [])
+WON_ONLY = ("reward = win only", ["gra.enabled=true", 'gra.outcome="won"', "gra.step_rewards={}"])
 VARIANTS: dict[str, list[tuple[str, list[str]]]] = {
     "gra": [("outcome only (won)", ["gra.enabled=true", 'gra.outcome="won"', "gra.step_rewards={}"]),
             ("D-RA: valid-action reward, ungated", ["gra.enabled=true", 'gra.outcome="won"', "gra.gate=false"]),
@@ -39,6 +41,9 @@ VARIANTS: dict[str, list[tuple[str, list[str]]]] = {
     "epo": [GRPO, ("GRPO + entropy bonus 0.01", ["rl.entropy_coef=0.01"]), ("EPO", ["epo.enabled=true"])],
     "igpo": [GRPO, ("IGPO", ['rl.algo="igpo"'])],
     "herl": [GRPO, ("HeRL", ["herl.enabled=true"])],
+    "teacher": [GRPO, ("GRPO + expert subgoal teacher", ["teacher.enabled=true"]),
+                (WON_ONLY[0], WON_ONLY[1]),  # sparse: the toy task's +1 per rubric criterion replaced by the win
+                ("reward = win + expert subgoal teacher", [*WON_ONLY[1], "teacher.enabled=true"])],
 }
 
 

@@ -1,0 +1,79 @@
+"""Has the current subgoal been completed? The checks that answer at once, cheapest and surest first.
+
+1. **Env signals.** A subgoal that names a rubric criterion is done when the env's
+   ``info["rubric"][criterion]`` reaches 1; one that names a score, when ``info["score"]``
+   reaches it. The env knows: its answer is final, yes or no.
+2. **Matchers.** A subgoal with a command is done when the agent's action is that command
+   (case and spacing aside) and the env took it (``info["action_valid"]`` is not False). Any
+   subgoal is done when the env's answer to a valid action holds every content word of the
+   subgoal ("take the red key" ⊂ "You take the red key."). A matcher's "no" is not final: the
+   agent may have done it in other words.
+3. What is left undecided (:data:`UNDECIDED`) goes to the LLM judge, if there is one
+   (:mod:`agentgym.curriculum.judge`); without a judge it counts as not done.
+
+The observation matcher needs every content word, including the verb, in the env's answer: the
+feedback of a completed action ("You unlock the red door.") has it, a room description that
+merely mentions the thing ("You see a red key.") does not. Invalid actions are never matched, so
+an env that echoes the command in its error ("I don't understand 'take key'") is not fooled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from agentgym.curriculum.subgoals import Subgoal
+
+UNDECIDED = None
+STOPWORDS = frozenset("a an the to from in into on onto of at with and then your you it its is are be this that "
+                      "for by up".split())
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, single spaces: how commands are compared."""
+    return " ".join(text.lower().split())
+
+
+def content_words(text: str) -> set[str]:
+    """The words of ``text`` that carry its meaning (lower case, articles and particles left out)."""
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
+def env_signal(subgoal: Subgoal, info: Mapping[str, Any]) -> tuple[bool | None, str]:
+    """The env's final answer for a subgoal that names a criterion or a score, and which one
+    gave it (``"rubric"`` or ``"score"``); ``(None, "")`` when the subgoal names neither or the
+    env does not report it."""
+    rubric = info.get("rubric")
+    if subgoal.criterion is not None and isinstance(rubric, Mapping) and subgoal.criterion in rubric:
+        return float(rubric[subgoal.criterion]) >= 1.0, "rubric"
+    score = info.get("score")
+    if subgoal.score is not None and isinstance(score, (int, float)) and not isinstance(score, bool):
+        return float(score) >= subgoal.score, "score"
+    return None, ""
+
+
+def matcher(subgoal: Subgoal, action: str, observation: str, info: Mapping[str, Any], *, observation_matcher: bool = True) -> str:
+    """Which matcher sees the subgoal done by this step: ``"command"``, ``"observation"``, or
+    ``""`` for none (module docstring, 2)."""
+    if info.get("action_valid") is False:
+        return ""
+    if subgoal.command is not None and normalize(action) == normalize(subgoal.command):
+        return "command"
+    wanted = content_words(subgoal.text)
+    if observation_matcher and wanted and wanted <= content_words(observation):
+        return "observation"
+    return ""
+
+
+def completed(subgoal: Subgoal, action: str, observation: str, info: Mapping[str, Any], *,
+              observation_matcher: bool = True) -> tuple[bool | None, str]:
+    """The immediate answer and what gave it: ``(True, "rubric" | "score" | "command" |
+    "observation")``, ``(False, "rubric" | "score")`` (final), or ``(UNDECIDED, "")`` (for the
+    judge; not done when there is none)."""
+    signal, source = env_signal(subgoal, info)
+    if signal is not None:
+        return signal, source
+    how = matcher(subgoal, action, observation, info, observation_matcher=observation_matcher)
+    return (True, how) if how else (UNDECIDED, "")

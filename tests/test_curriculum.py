@@ -271,7 +271,7 @@ def test_errors_exceptions_and_timeouts_fall_back_and_training_goes_on(caplog):
     assert "fell off the bus" in caplog.text
     unmakeable = llm("no-such-kind:model")  # a policy name resolved on first use
     assert all(SPACE.validate(unmakeable.sample()) for _ in range(4)) and unmakeable.metrics()["llm_errors"] == 1
-    assert "cannot make the teacher policy: PolicyError: unknown policy" in unmakeable.events[0]
+    assert "cannot make the policy: PolicyError: unknown policy" in unmakeable.events[0]
     teacher = Fixed(json.dumps([{"rooms": 5}] * 4), delay_s=1.0)
     slow = llm(teacher, timeout_s=0.2)
     start = time.perf_counter()
@@ -389,4 +389,4 @@ def test_the_teacher_thread_does_not_block_the_caller():
     """A call that hangs leaves a daemon thread behind, so the run (and the interpreter) can end."""
     sampler = llm(Fixed("[]", delay_s=5.0), timeout_s=0.05)
     sampler.sample()
-    assert sampler._busy is not None and sampler._busy.daemon and sampler._busy in threading.enumerate()
+    assert sampler.caller.busy and sampler.caller._busy.daemon and sampler.caller._busy in threading.enumerate()

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from agentgym.curriculum.llm_call import CallFailed, TimedPolicy
+from agentgym.curriculum.llm_call import CallFailed, TimedPolicy, check_prompt_template
 from agentgym.policy import Policy, Request, SamplingParams
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,8 @@ def parse_verdict(text: str) -> bool:
 
 
 def check_judge_template(template: str) -> None:
-    """Raise ``ValueError`` unless ``template`` formats with the fields it may use."""
-    try:
-        template.format(subgoal="", action="", observation="")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"a judge prompt template may use only {{subgoal}}, {{action}} and {{observation}} "
-                         f"(write literal braces as {{{{ and }}}}): {exc!r}") from None
+    """Raise ``ValueError`` unless ``template`` formats with only the judge prompt's fields."""
+    check_prompt_template(template, "judge", subgoal="", action="", observation="")
 
 
 class LLMJudge:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,7 +39,8 @@ import numpy as np
 
 from agentgym.curriculum.base import TaskSampler
 from agentgym.errors import TaskSpaceError
-from agentgym.policy import Policy, Request, SamplingParams, make_policy
+from agentgym.curriculum.llm_call import CallFailed, TimedPolicy, check_prompt_template
+from agentgym.policy import Policy, Request, SamplingParams
 from agentgym.task_space import TaskSpace
 
 log = logging.getLogger(__name__)
@@ -64,12 +64,8 @@ MAX_EVENTS = 50
 
 
 def check_template(template: str) -> None:
-    """Raise ``ValueError`` unless ``template`` formats with exactly the fields it may use."""
-    try:
-        template.format(task_space="", history="", n=0)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"a curriculum prompt template may use only {{task_space}}, {{history}} and {{n}} "
-                         f"(write literal braces as {{{{ and }}}}): {exc!r}") from None
+    """Raise ``ValueError`` unless ``template`` formats with only the curriculum prompt's fields."""
+    check_prompt_template(template, "curriculum", task_space="", history="", n=0)
 
 
 def parse_proposals(text: str) -> list[Any]:
@@ -128,7 +124,7 @@ class LLMCurriculum(TaskSampler):
                              "and temperature >= 0")
         self.template = prompt_template or PROMPT_TEMPLATE
         check_template(self.template)
-        self._policy, self._policy_kwargs = policy, dict(policy_kwargs or {})
+        self.caller = TimedPolicy(policy, timeout_s=timeout_s, policy_kwargs=policy_kwargs, thread_name="agentgym-llm-curriculum")
         self.fallback = fallback
         self.batch_size, self.history_size, self.window, self.clip = batch_size, history, window, clip
         self.sampling = (temperature, max_new_tokens)
@@ -138,13 +134,6 @@ class LLMCurriculum(TaskSampler):
         self.counts = {"calls": 0, "tasks": 0, "clipped": 0, "rejected": 0, "fallbacks": 0,
                        "unparsable": 0, "errors": 0, "timeouts": 0}
         self.events: list[str] = []  # the latest clips, rejections and failures, with their reasons
-        self._busy: threading.Thread | None = None
-
-    @property
-    def policy(self) -> Policy:
-        if isinstance(self._policy, str):
-            self._policy = make_policy(self._policy, **self._policy_kwargs)
-        return self._policy
 
     # sampling ----------------------------------------------------------------------------
     def sample(self) -> dict[str, Any]:
@@ -176,7 +165,7 @@ class LLMCurriculum(TaskSampler):
         try:
             text = self._generate(self.prompt(n), seed)
             proposals = parse_proposals(text)
-        except _Failure as failure:
+        except CallFailed as failure:
             self.counts[failure.kind] += 1
             self._event(f"LLM curriculum call failed ({failure.kind}): {failure}; using the fallback")
         except ValueError as exc:
@@ -190,35 +179,12 @@ class LLMCurriculum(TaskSampler):
         return tasks + [self.fallback.sample() for _ in range(missing)]
 
     def _generate(self, prompt: str, seed: int) -> str:
-        if self._busy is not None and self._busy.is_alive():
-            raise _Failure("timeouts", f"the previous call (over {self.timeout_s:g} s) is still running")
         temperature, max_new_tokens = self.sampling
         request = Request(messages=[{"role": "user", "content": prompt}],
                           sampling=SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens, seed=seed))
-        try:
-            policy = self.policy  # made outside the timeout: loading a local model may take a while
-        except Exception as exc:  # noqa: BLE001 - a teacher that cannot be made is a failed call, counted
-            raise _Failure("errors", f"cannot make the teacher policy: {type(exc).__name__}: {exc}") from None
-        box: dict[str, Any] = {}
-
-        def call() -> None:
-            try:
-                box["answer"] = policy.generate([request])[0]
-            except BaseException as exc:  # noqa: BLE001 - reported to the caller's thread below
-                box["raised"] = exc
-
-        thread = threading.Thread(target=call, name="agentgym-llm-curriculum", daemon=True)
-        thread.start()
-        thread.join(self.timeout_s)
-        if thread.is_alive():
-            self._busy = thread
-            raise _Failure("timeouts", f"no answer within {self.timeout_s:g} s")
-        if "raised" in box:
-            exc = box["raised"]
-            raise _Failure("errors", f"the policy raised {type(exc).__name__}: {exc}")
-        answer = box["answer"]
+        answer = self.caller.generate([request])[0]
         if answer.error:
-            raise _Failure("errors", f"the generation failed: {answer.error}")
+            raise CallFailed("errors", f"the generation failed: {answer.error}")
         return answer.text
 
     def _validated(self, proposals: list[Any]) -> list[dict[str, Any]]:
@@ -264,11 +230,3 @@ class LLMCurriculum(TaskSampler):
     def metrics(self) -> dict[str, float]:
         return {**super().metrics(), **{f"llm_{k}": float(v) for k, v in self.counts.items()},
                 **{f"fallback_{k}": v for k, v in self.fallback.metrics().items() if k != "updates"}}
-
-
-class _Failure(Exception):
-    """A teacher call that gave nothing usable; ``kind`` is the counter it goes to."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind

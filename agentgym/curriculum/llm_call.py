@@ -89,3 +89,14 @@ class TimedPolicy:
         if len(answers) != len(requests):
             raise CallFailed("errors", f"the policy gave {len(answers)} answers to {len(requests)} requests")
         return answers
+
+
+def check_prompt_template(template: str, what: str, **example: Any) -> None:
+    """Raise ``ValueError`` unless ``template`` formats with only the fields of ``example``
+    (the prompt's fields, with sample values); ``what`` names the prompt in the message."""
+    try:
+        template.format(**example)
+    except (KeyError, IndexError, ValueError) as exc:
+        fields = ", ".join(f"{{{name}}}" for name in example)
+        raise ValueError(f"a {what} prompt template may use only {fields} (write literal braces as {{{{ and }}}}): "
+                         f"{exc!r}") from None

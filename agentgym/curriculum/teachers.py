@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgym.curriculum.completion import normalize
-from agentgym.curriculum.llm_call import CallFailed, TimedPolicy
+from agentgym.curriculum.llm_call import CallFailed, TimedPolicy, check_prompt_template
 from agentgym.curriculum.subgoals import Subgoal, SubgoalPlan, clean_subgoal, parse_subgoals
 from agentgym.policy import Policy, Request, SamplingParams
 
@@ -261,9 +261,5 @@ def linked(texts: Sequence[str], info: Mapping[str, Any]) -> list[Subgoal]:
 
 
 def check_teacher_template(template: str) -> None:
-    """Raise ``ValueError`` unless ``template`` formats with the fields it may use."""
-    try:
-        template.format(goal="", observation="", max_subgoals=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"a teacher prompt template may use only {{goal}}, {{observation}} and {{max_subgoals}} "
-                         f"(write literal braces as {{{{ and }}}}): {exc!r}") from None
+    """Raise ``ValueError`` unless ``template`` formats with only the teacher prompt's fields."""
+    check_prompt_template(template, "teacher", goal="", observation="", max_subgoals=1)

@@ -7,10 +7,9 @@ and no host path mounted unless the caller names it. The container's own process
 runs as ``nobody``, so the agent can neither kill it nor be mistaken for it. A command's time
 limit is enforced twice: inside (``timeout -k``) and outside (the SDK call is abandoned and the
 container killed if it overruns by ``grace`` seconds; the sandbox is then broken and says so).
-Output is capped inside the container (each stream goes through a small copier that keeps the
-first ``max_output`` + 1 bytes and reads the rest to the end, so the command runs on
-undisturbed and keeps its exit status), so a command printing gigabytes costs neither time nor
-memory here.
+Output is capped inside the container (:mod:`sandbox.capped`: the first ``max_output`` + 1
+bytes of each stream are kept, the rest read and dropped, the exit status unchanged), so a
+command printing gigabytes costs neither time nor memory here.
 
 The workspace's start, which :meth:`Sandbox.diff` compares against, is a git commit that root
 keeps outside the workspace, where the agent cannot change it (:mod:`sandbox.baseline`).
@@ -37,6 +36,7 @@ from typing import Any
 
 from agentgym.errors import AgentGymError
 from sandbox import baseline
+from sandbox.capped import capped_argv
 from sandbox.engine import client, own_labels
 from sandbox.images import AGENT_UID, DEFAULT_TAG
 
@@ -45,24 +45,6 @@ ROOT = "0:0"
 NOBODY = "65534:65534"  # the container's own process: not the agent's user, not root
 MAX_DIFF = 32 * 2**20  # bytes of a diff kept (a bigger one is cut, and a warning logged)
 logger = logging.getLogger(__name__)
-# Copies stdin to stdout unbuffered, up to $ARGV[0] bytes, and reads the rest to the end (so the
-# writer never blocks on a full pipe, nor dies of a closed one).
-_CAP_PERL = ("$n=shift;while(sysread STDIN,$b,65536){next if $n<=0;$w=substr($b,0,$n);$n-=length $w;"
-             "while(length $w){$k=syswrite STDOUT,$w;exit 0 unless defined $k;substr($w,0,$k)=''}}")
-# Runs the command ($1) under `timeout` ($3: the time limit), each stream through a capper that
-# keeps $2 (= the byte cap + 1) bytes: perl's above (one process, unbuffered: what a command printed
-# before leaving a background job behind still arrives), else `head -c` then `cat` to drain. The
-# exit status is the command's. $4: the perl program.
-_CAPPED = ('if command -v perl >/dev/null; then\n'
-           '  exec 3> >(exec perl -e "$4" "$2")\n'
-           '  exec 4> >(exec 3>&-; exec perl -e "$4" "$2" >&2)\n'
-           'else\n'
-           '  cap=(head -c "$2"); command -v stdbuf >/dev/null && cap=(stdbuf -o0 head -c "$2")\n'
-           '  exec 3> >("${cap[@]}"; exec cat >/dev/null)\n'
-           '  exec 4> >(exec 3>&-; "${cap[@]}" >&2; exec cat >/dev/null)\n'
-           'fi\n'
-           'timeout -k 2 "$3" bash -c "$1" >&3 2>&4 3>&- 4>&-\n'
-           'status=$?\nexec 3>&- 4>&-\nexit $status')
 
 
 class SandboxError(AgentGymError, RuntimeError):
@@ -154,8 +136,8 @@ class Sandbox:
         kept up to ``max_output`` bytes (the sandbox's by default)."""
         self._check_open()
         cap = self.max_output if max_output is None else max_output
-        wrapped = ["bash", "-c", _CAPPED, "agentgym-exec", command, str(cap + 1), f"{timeout:g}", _CAP_PERL]
-        return self._run(wrapped, timeout, grace, user or self.user, workdir or self.workspace, cap)
+        argv = capped_argv(command, cap + 1, timeout)
+        return self._run(argv, timeout, grace, user or self.user, workdir or self.workspace, cap)
 
     def _run(self, argv: list[str], timeout: float, grace: float, user: str, workdir: str, cap: int) -> ExecResult:
         outcome: dict[str, Any] = {}

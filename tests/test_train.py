@@ -109,7 +109,7 @@ def test_chat_data_becomes_a_sample_and_malformed_chats_are_refused(policy):
         chat_samples([{"role": "assistant", "content": "hi"}], policy.tokenizer)
 
 
-@pytest.mark.parametrize("level", ["token", "turn", "sequence"])
+@pytest.mark.parametrize("level", ["token", "turn", "sequence", "episode"])
 def test_micro_batches_give_the_gradient_of_one_batch(experts, policy, level):
     samples = [s for i, e in enumerate(experts) for s in demonstration_samples(e, policy.tokenizer, context="window", index=i)]
 
@@ -140,6 +140,28 @@ def test_a_policy_step_moves_log_probs_with_the_sign_of_the_advantage(policy):
     after = [mean_logprob(s) for s in samples]
     assert abs(stats["policy/ratio_mean"] - 1.0) < 1e-3 and abs(stats["policy/approx_kl"]) < 1e-3  # on-policy
     assert after[0] > before[0] and after[1] < before[1]
+
+
+def test_at_the_episode_level_every_episode_weighs_the_same(policy):
+    """A short win (+1) and a long loss (-1): at the episode level the first policy loss is
+    -mean_e(mean_t(A)) = 0 whatever the lengths; at the token level the loss's tokens dominate."""
+    settings = RunSettings(context="window", window_turns=1, sampling=SamplingParams(max_new_tokens=4), max_turns=5)
+    episodes = [run_episode(agentgym.make("toy/keys-v0", **TOY), policy, env_id="toy/keys-v0", seed=s, settings=settings)
+                for s in range(2)]
+    episodes[0].turns = episodes[0].turns[:2]  # the win is short
+    samples = [s for i, e in enumerate(episodes) for s in rollout_samples(e, i)]
+    set_advantages(samples, [[1.0] * episodes[0].num_turns, [-1.0] * episodes[1].num_turns])
+    optimizer = torch.optim.SGD(policy.model.parameters(), lr=0.0)
+
+    def loss(level):
+        return policy_step(policy.model, optimizer, samples, LossSettings(level=level), pad_id=policy.pad_id,
+                           batch_tokens=200)["loss/policy"]
+
+    tokens = [sum(s.agent_tokens for s in samples if s.episode == i) for i in (0, 1)]
+    assert tokens[1] > tokens[0] and loss("episode") == pytest.approx(0.0, abs=1e-6)
+    assert loss("token") == pytest.approx((tokens[1] - tokens[0]) / sum(tokens), abs=1e-5)
+    weights = [w for s in samples for w in s.episode_weights]
+    assert sum(weights) == pytest.approx(1.0) and sum(w for s in samples if s.episode == 0 for w in s.episode_weights) == pytest.approx(0.5)
 
 
 def _episode(rewards, states, group="g", seed=0):

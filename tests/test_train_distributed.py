@@ -34,7 +34,7 @@ from policies.hf import HFPolicy  # noqa: E402
 from policies.tiny import offline_tokenizer, tiny_config  # noqa: E402
 from test_train import TOY, toy_config  # noqa: E402
 
-LEVELS = ("token", "turn", "sequence")
+LEVELS = ("token", "turn", "sequence", "episode")
 BIN = Path(sys.executable).parent
 
 

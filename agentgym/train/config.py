@@ -20,7 +20,7 @@ from agentgym.train.curriculum_config import CurriculumSection, validate_curricu
 from agentgym.train.teacher_config import TeacherSection, validate_teacher
 
 ALGOS = ("grpo", "rloo", "reinforce", "gigpo", "igpo", "ppo")
-LOSS_LEVELS = ("token", "turn", "sequence")
+LOSS_LEVELS = ("token", "turn", "sequence", "episode")
 KL_ESTIMATORS = ("k1", "k3")
 CONTEXTS = ("concat", "window")
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -115,9 +115,12 @@ class RLSection:
     ``kl_estimator`` (``k1`` or ``k3``): as a loss term by default, or, with ``kl_in_reward``,
     as a per-turn reward ``-kl_coef * sum of the turn's token KLs`` before the advantages
     (stored in each turn's ``shaped_rewards["kl"]``). ``loss_level`` (``token``, the default;
-    ``turn``; ``sequence``) is what the loss averages over: per token, every sampled token
-    weighs the same whatever the length of its answer or episode (DAPO's token-level loss),
-    which is why it is the default. ``skip_uniform_groups`` leaves out of the update the
+    ``turn``; ``sequence``; ``episode``) is what the loss averages over: per token, every
+    sampled token weighs the same whatever the length of its answer or episode (DAPO's
+    token-level loss), which is why it is the default. ``episode`` averages within each turn,
+    then over an episode's turns, then over episodes, so every episode weighs the same: with
+    group advantages that sum to zero, long failed episodes then cannot outweigh short wins
+    (at the token level they push the policy away from what it sampled, and its entropy grows). ``skip_uniform_groups`` leaves out of the update the
     samples whose advantage is zero everywhere (groups whose episodes all did equally well).
     ``gamma``/``omega`` are GiGPO's step discount and step weight; ``gae_gamma``/``gae_lambda``
     PPO's GAE."""

@@ -1,5 +1,5 @@
 """EPO in the trainer (``[epo] enabled = true``): the per-iteration settings of the entropy term,
-the averaging weights of each optimiser batch, the entropy history and its diagnostics.
+the entropy history and its diagnostics.
 
 The pure parts are in :mod:`agentgym.algos.epo`. An RL step of EPO is one trainer iteration:
 ``beta_k`` uses the iteration ``k`` of ``K = rl.iterations``, and ``H_bar`` is the mean over
@@ -13,11 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import torch
-
-from agentgym.algos.epo import EntropyHistory, epo_beta, trajectory_turn_weights
+from agentgym.algos.epo import EntropyHistory, epo_beta
 from agentgym.train.config import EPOSection
-from agentgym.train.samples import Sample
 from agentgym.train.update import EPOTerm
 
 STATE_KEY = "entropy_history"  # in the trainer's state
@@ -38,20 +35,6 @@ class EntropyControl:
         s = self.section
         return EPOTerm(beta=epo_beta(iteration, self.total, s.gamma), entropy_ref=self.history.reference, coef=s.coef,
                        alpha=s.alpha, kappa_low=s.kappa_low, kappa_high=s.kappa_high)
-
-    @staticmethod
-    def weigh(samples: Sequence[Sample]) -> None:
-        """Set ``entropy_weights`` on the samples of one optimiser batch: per turn, per
-        trajectory, over the batch (:func:`agentgym.algos.epo.trajectory_turn_weights`)."""
-        if not samples:
-            return
-        width = max(len(s) for s in samples)
-        mask = torch.tensor([s.loss_mask + [0] * (width - len(s)) for s in samples], dtype=torch.float32)
-        turns = torch.tensor([s.turn_ids + [-1] * (width - len(s)) for s in samples], dtype=torch.long)
-        episodes = torch.tensor([s.episode for s in samples], dtype=torch.long)
-        weights = trajectory_turn_weights(mask, turns, episodes)
-        for row, sample in enumerate(samples):
-            sample.entropy_weights = weights[row, :len(sample)].tolist()
 
     def record(self, first_epoch_entropy: Sequence[float], term: EPOTerm) -> dict[str, float]:
         """Add the iteration's mean token entropy to the history; the metrics to log: the

@@ -35,7 +35,7 @@ class Sample:
     episode: int = 0  # index of the episode in the batch it came from
     advantages: list[float] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)  # PPO value targets
-    entropy_weights: list[float] = field(default_factory=list)  # EPO's averaging weights
+    episode_weights: list[float] = field(default_factory=list)  # weights in the batch's turn -> episode mean
     off_policy: bool = False  # sampled under a context it is not trained in (HeRL's guided episodes)
 
     def __len__(self) -> int:

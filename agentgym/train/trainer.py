@@ -337,8 +337,6 @@ class Trainer:
                 chosen = set(episode_ids[start:start + size])
                 batch = [s for s in samples if s.episode in chosen]
                 if batch:
-                    if control is not None:
-                        control.weigh(batch)
                     step_metrics.append(self._guard(lambda: policy_step(
                         model, self.optimizer, batch, settings, pad_id=self.policy.pad_id, batch_tokens=rl.batch_tokens,
                         max_grad_norm=rl.max_grad_norm, ref_model=self.ref_model, value_head=self.value_head,

@@ -5,7 +5,8 @@ Micro-batches are cut by a token budget (``batch_tokens`` = rows x padded length
 samples first so that samples of similar length share a batch and little is padding. Each
 micro-batch's loss is weighted by its share of the loss's units (agent tokens, turns or
 sequences, per the aggregation level), so the accumulated gradient is exactly that of the whole
-batch in one pass, whatever the budget.
+batch in one pass, whatever the budget. At the ``episode`` level every token carries its weight
+in the whole batch's mean (:func:`set_episode_weights`), so micro-batch losses simply add up.
 
 Data-parallel (``dist``, :mod:`agentgym.train.distributed`): every rank is given the whole
 batch, computes the loss of its share only, with each micro-batch weighted by its share of the
@@ -26,7 +27,7 @@ from typing import Any
 import torch
 
 from agentgym.algos import aggregate, check_finite, entropy_from_logits, kl_penalty, value_loss
-from agentgym.algos.epo import epo_loss_term
+from agentgym.algos.epo import epo_loss_term, trajectory_turn_weights
 from agentgym.algos.herl import herl_guided_objective
 from agentgym.algos.losses import ppo_clip_objective
 from agentgym.errors import NonFiniteError
@@ -40,7 +41,7 @@ SINGLE = Distributed()  # one process: nothing is split or reduced
 class EPOTerm:
     """EPO's entropy term for one step (:func:`agentgym.algos.epo.epo_loss_term`): ``beta`` and
     ``entropy_ref`` (H_bar, None at the first step) of this iteration, and the fixed weights.
-    The samples carry the averaging weights (``sample.entropy_weights``)."""
+    The samples carry the averaging weights (``sample.episode_weights``)."""
 
     beta: float
     entropy_ref: float | None
@@ -109,7 +110,7 @@ def collate(samples: Sequence[Sample], pad_id: int, device: Any) -> dict[str, to
         "advantages": pad([s.advantages or [0.0] * len(s) for s in samples], 0.0, torch.float32),
         "returns": pad([s.returns or [0.0] * len(s) for s in samples], 0.0, torch.float32),
         "turn_ids": pad([s.turn_ids for s in samples], -1, torch.long),
-        "entropy_weights": pad([s.entropy_weights or [0.0] * len(s) for s in samples], 0.0, torch.float32),
+        "episode_weights": pad([s.episode_weights or [0.0] * len(s) for s in samples], 0.0, torch.float32),
         "off_policy": torch.tensor([s.off_policy for s in samples], dtype=torch.bool, device=device),
     }
 
@@ -199,6 +200,39 @@ def loss_token_logprobs(model: Any, batch: dict[str, torch.Tensor], temperature:
     return logprobs, entropy, values
 
 
+def set_episode_weights(samples: Sequence[Sample]) -> None:
+    """Set ``episode_weights`` on the samples of one optimiser batch: each agent token's weight in
+    the mean "within each turn, over the turns of an episode, over the episodes of the batch"
+    (:func:`agentgym.algos.epo.trajectory_turn_weights`; ``sample.episode`` names the episode,
+    which may span several samples, one per turn in the window context). The ``episode`` loss
+    level and EPO's entropy term are sums of these weights times per-token values."""
+    if not samples:
+        return
+    width = max(len(s) for s in samples)
+    mask = torch.tensor([s.loss_mask + [0] * (width - len(s)) for s in samples], dtype=torch.float32)
+    turns = torch.tensor([s.turn_ids + [-1] * (width - len(s)) for s in samples], dtype=torch.long)
+    episodes = torch.tensor([s.episode for s in samples], dtype=torch.long)
+    weights = trajectory_turn_weights(mask, turns, episodes)
+    for row, sample in enumerate(samples):
+        sample.episode_weights = weights[row, :len(sample)].tolist()
+
+
+def level_mean(values: torch.Tensor, batch: dict[str, torch.Tensor], level: str) -> torch.Tensor:
+    """The mean of per-token ``values`` over the loss tokens of a micro-batch at ``level``
+    (:func:`agentgym.algos.aggregate`); at ``episode`` level the micro-batch's share of the
+    whole batch's mean (a sum of ``episode_weights`` x values)."""
+    if level == "episode":
+        weights = batch["episode_weights"]
+        return torch.where(weights != 0, values * weights, 0).sum()
+    return aggregate(values, batch["loss_mask"], level=level, turn_ids=batch["turn_ids"])
+
+
+def unit_share(batch: dict[str, torch.Tensor], level: str, total: int) -> float:
+    """The weight of a micro-batch's :func:`level_mean` in the batch's: its share of the loss
+    units (1 at ``episode`` level, whose means are already shares)."""
+    return 1.0 if level == "episode" else loss_units(batch, level) / max(total, 1)
+
+
 def loss_units(batch: dict[str, torch.Tensor], level: str) -> int:
     """How many units the loss averages over at ``level``: agent tokens, turns or sequences."""
     mask = batch["loss_mask"] > 0
@@ -216,6 +250,8 @@ def sample_units(samples: Sequence[Sample], level: str) -> int:
     every rank, when each rank computes the loss of only a share)."""
     if level == "token":
         return sum(sum(1 for m in s.loss_mask if m > 0) for s in samples)
+    if level == "episode":
+        return len({s.episode for s in samples if any(m > 0 for m in s.loss_mask)})
     if level == "sequence":
         return sum(any(m > 0 for m in s.loss_mask) for s in samples)
     return sum(len({t for t, m in zip(s.turn_ids, s.loss_mask) if m > 0}) for s in samples)
@@ -232,6 +268,8 @@ def sft_step(model: Any, optimizer: Any, samples: Sequence[Sample], *, pad_id: i
     """One optimiser step of behaviour cloning: the mean negative log-likelihood of the agent tokens."""
     device = next(model.parameters()).device
     total = sample_units(samples, level)
+    if level == "episode":
+        set_episode_weights(samples)
     batches = [collate(group, pad_id, device) for group in micro_batches(dist.shard(samples), batch_tokens)]
     optimizer.zero_grad(set_to_none=True)
     sums = {"sft/loss": 0.0, "correct": 0.0, "tokens": 0.0}
@@ -239,11 +277,11 @@ def sft_step(model: Any, optimizer: Any, samples: Sequence[Sample], *, pad_id: i
     for batch in batches:
         with forward_context(device, autocast):
             logprobs, _, _ = loss_token_logprobs(model, batch)
-            loss = aggregate(-logprobs, batch["loss_mask"], level=level, turn_ids=batch["turn_ids"])
+            loss = level_mean(-logprobs, batch, level)
         failure = _nonfinite("SFT loss", loss, dist)
         if failure:
             break
-        weight = loss_units(batch, level) / max(total, 1)
+        weight = unit_share(batch, level, total)
         (loss * weight).backward()
         sums["sft/loss"] += float(loss.detach()) * weight
         mask = batch["loss_mask"]
@@ -262,21 +300,23 @@ def policy_step(model: Any, optimizer: Any, samples: Sequence[Sample], settings:
 
     ``ref_model`` adds ``kl_coef`` x KL(policy || ref) per token; ``value_head`` (PPO) adds the
     value loss against ``sample.returns``, clipped around ``old_values[id(sample)]``;
-    ``settings.epo`` adds EPO's entropy term, whose per-token weights (``sample.entropy_weights``,
-    of the whole batch) make it a plain sum over the micro-batches. Samples marked
+    ``settings.epo`` adds EPO's entropy term, whose per-token weights (``sample.episode_weights``,
+    set here for the whole batch) make it a plain sum over the micro-batches. Samples marked
     ``off_policy`` (HeRL's guided episodes) are trained with
     :func:`agentgym.algos.herl.herl_guided_objective` instead of the clipped surrogate.
     """
     device = next(model.parameters()).device
     total = sample_units(samples, settings.level)
     agent_tokens = float(sample_units(samples, "token"))
+    if settings.level == "episode" or settings.epo is not None:
+        set_episode_weights(samples)
     groups = micro_batches(dist.shard(samples), batch_tokens)
     batches = [collate(group, pad_id, device) for group in groups]
     optimizer.zero_grad(set_to_none=True)
     sums: dict[str, float] = {}
     failure = None
     for group, batch in zip(groups, batches):
-        weight = loss_units(batch, settings.level) / max(total, 1)
+        weight = unit_share(batch, settings.level, total)
         token_weight = float(batch["loss_mask"].sum()) / max(agent_tokens, 1.0)
         with forward_context(device, autocast):
             loss, terms, stats, summed = _policy_loss(model, batch, group, settings, ref_model, value_head, old_values)
@@ -306,7 +346,7 @@ def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sam
     # off the loss tokens the log-probs are the old ones (ratio 1): constants, like the masked-out terms
     logprobs, entropy, values = loss_token_logprobs(model, batch, settings.temperature, value_head,
                                                     base=batch["old_logprobs"])
-    mask, level, turns = batch["loss_mask"], settings.level, batch["turn_ids"]
+    mask, level = batch["loss_mask"], settings.level
     objective, stats = ppo_clip_objective(logprobs, batch["old_logprobs"], batch["advantages"], mask,
                                           clip_eps=settings.clip_eps, clip_eps_high=settings.clip_eps_high,
                                           dual_clip=settings.dual_clip)
@@ -315,15 +355,15 @@ def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sam
     if bool(off_policy.any()):  # HeRL's guided episodes, trained without their guidance: no clipping
         guided = herl_guided_objective(logprobs, batch["old_logprobs"], batch["advantages"], settings.guided_gamma)
         per_token = torch.where(off_policy.unsqueeze(-1), guided, per_token)
-    loss = aggregate(per_token, mask, level=level, turn_ids=turns)
+    loss = level_mean(per_token, batch, level)
     terms = {"loss/policy": float(loss.detach())}
     if ref_model is not None and settings.kl_coef:
         with torch.no_grad():
             ref_logprobs, _, _ = loss_token_logprobs(ref_model, batch, settings.temperature, base=batch["old_logprobs"])
-        kl = aggregate(kl_penalty(logprobs, ref_logprobs, settings.kl_estimator), mask, level=level, turn_ids=turns)
+        kl = level_mean(kl_penalty(logprobs, ref_logprobs, settings.kl_estimator), batch, level)
         loss = loss + settings.kl_coef * kl
         terms["loss/kl"] = float(kl.detach())
-    mean_entropy = aggregate(entropy, mask, level=level, turn_ids=turns)
+    mean_entropy = level_mean(entropy, batch, level)
     if settings.entropy_coef:
         loss = loss - settings.entropy_coef * mean_entropy
     terms["policy/entropy"] = float(mean_entropy.detach())
@@ -331,12 +371,17 @@ def _policy_loss(model: Any, batch: dict[str, torch.Tensor], group: Sequence[Sam
     summed: dict[str, Any] = {}
     if settings.epo is not None:
         epo = settings.epo
-        term, epo_stats = epo_loss_term(entropy, batch["entropy_weights"], epo.entropy_ref, epo.beta, lam=epo.coef,
+        term, epo_stats = epo_loss_term(entropy, batch["episode_weights"], epo.entropy_ref, epo.beta, lam=epo.coef,
                                         alpha=epo.alpha, kappa_low=epo.kappa_low, kappa_high=epo.kappa_high)
         summed = {"term": term, **{f"epo/{k}": v for k, v in epo_stats.items()}}
     if value_head is not None:
         old = collate_values(group, old_values or {}, values)
-        v_loss = value_loss(values, old, batch["returns"], mask, clip=settings.value_clip, level=level, turn_ids=turns)
+        if level == "episode":  # the weighted token mean times the micro-batch's share of the weights
+            weights = batch["episode_weights"]
+            v_loss = value_loss(values, old, batch["returns"], weights, clip=settings.value_clip) * weights.sum()
+        else:
+            v_loss = value_loss(values, old, batch["returns"], mask, clip=settings.value_clip, level=level,
+                                turn_ids=batch["turn_ids"])
         loss = loss + settings.value_coef * v_loss
         terms["loss/value"] = float(v_loss.detach())
     return loss, terms, stats, summed

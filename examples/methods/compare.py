@@ -5,9 +5,11 @@
     python examples/methods/compare.py igpo    # GRPO vs IGPO
     python examples/methods/compare.py herl    # GRPO vs HeRL
     python examples/methods/compare.py teacher # GRPO vs GRPO + the expert subgoal teacher
+    python examples/methods/compare.py teacher-sparse  # the same with the win as the only reward
+    python examples/methods/compare.py teacher --base configs/demo.toml --out runs/methods-textworld
     python examples/methods/compare.py all --set rl.iterations=8
 
-Every variant is ``examples/methods/base.toml`` with the overrides below (plus ``--set`` ones for
+Every variant is ``examples/methods/base.toml`` (or ``--base CONFIG``) with the overrides below (plus ``--set`` ones for
 all), so all of them build the same model, run the same SFT, train on the same task seeds and
 evaluate on the same held-out seeds. A variant whose run directory already holds a finished run
 of the same config is reused (``--fresh`` reruns it). Writes ``runs/methods/<method>.json``
@@ -41,9 +43,9 @@ VARIANTS: dict[str, list[tuple[str, list[str]]]] = {
     "epo": [GRPO, ("GRPO + entropy bonus 0.01", ["rl.entropy_coef=0.01"]), ("EPO", ["epo.enabled=true"])],
     "igpo": [GRPO, ("IGPO", ['rl.algo="igpo"'])],
     "herl": [GRPO, ("HeRL", ["herl.enabled=true"])],
-    "teacher": [GRPO, ("GRPO + expert subgoal teacher", ["teacher.enabled=true"]),
-                (WON_ONLY[0], WON_ONLY[1]),  # sparse: the toy task's +1 per rubric criterion replaced by the win
-                ("reward = win + expert subgoal teacher", [*WON_ONLY[1], "teacher.enabled=true"])],
+    "teacher": [GRPO, ("GRPO + expert subgoal teacher", ["teacher.enabled=true"])],
+    # sparse: the toy task's +1 per rubric criterion replaced by the win (TextWorld's coin is sparse already)
+    "teacher-sparse": [WON_ONLY, ("reward = win + expert subgoal teacher", [*WON_ONLY[1], "teacher.enabled=true"])],
 }
 
 
@@ -51,8 +53,8 @@ def slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
 
 
-def run_variant(label: str, overrides: list[str], common: list[str], out_dir: str, fresh: bool) -> Path:
-    config = load_train_config(BASE, [*common, *overrides, f'name="{slug(label)}"', f'out_dir="{out_dir}"'])
+def run_variant(label: str, overrides: list[str], common: list[str], out_dir: str, fresh: bool, base: Path) -> Path:
+    config = load_train_config(base, [*common, *overrides, f'name="{slug(label)}"', f'out_dir="{out_dir}"'])
     run = Path(config.run_dir)
     if not fresh and (run / "summary.json").exists() and (run / "config.toml").exists():
         if load_train_config(run / "config.toml") == config:
@@ -105,17 +107,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("method", choices=[*VARIANTS, "all"])
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="key=value for every variant")
+    parser.add_argument("--base", type=Path, default=BASE, help="the training config every variant starts from")
     parser.add_argument("--out", default="runs/methods", help="where the runs and the results go")
     parser.add_argument("--fresh", action="store_true", help="rerun variants even if a finished run exists")
     args = parser.parse_args()
     for method in VARIANTS if args.method == "all" else [args.method]:
-        results = {label: curves(run_variant(label, overrides, args.overrides, args.out, args.fresh))
+        results = {label: curves(run_variant(label, overrides, args.overrides, args.out, args.fresh, args.base))
                    for label, overrides in VARIANTS[method]}
         out = Path(args.out)
-        config = config_dict(load_train_config(BASE, args.overrides))
+        config = config_dict(load_train_config(args.base, args.overrides))
         (out / f"{method}.json").write_text(json.dumps({"base_config": config, "variants": results}, indent=2))
         plot(method, results, out / f"{method}.png")
-        print(f"\n{method} (held-out success on {config['eval']['episodes']} tasks, seeds from {config['env']['eval_seed']})")
+        held_out = config["env"]["eval_kwargs"] or f"seeds from {config['env']['eval_seed']}"
+        print(f"\n{method} on {config['env']['id']} (held-out success on {config['eval']['episodes']} tasks, {held_out})")
         print(f"{'variant':40s} {'after SFT':>10s} {'after RL':>10s} {'best':>6s} {'wall s':>7s}")
         for label, r in results.items():
             best = max(v for _, v in r["held_out"])

@@ -4,9 +4,13 @@ Defaults: no network, memory / CPU / process limits, the unprivileged ``agent`` 
 read-only root filesystem with a writable ``/workspace`` (a Docker volume of its own) and
 ``/tmp`` (tmpfs), no capabilities, ``no-new-privileges``, an init process that reaps zombies,
 and no host path mounted unless the caller names it. The container's own process (``sleep``)
-runs as ``nobody``, so the agent can neither kill it nor be mistaken for it. A command's time
-limit is enforced twice: inside (``timeout -k``) and outside (the SDK call is abandoned and the
-container killed if it overruns by ``grace`` seconds; the sandbox is then broken and says so).
+runs as ``nobody``, so the agent can neither kill it nor be mistaken for it. The agent's
+commands go to a command server in the container (:mod:`sandbox.command_server`: one exec kept
+open, a few milliseconds a command instead of the engine's 50-60 ms exec set-up); other users'
+commands, and every command where the image has no perl, take one ``docker exec`` each. A
+command's time limit is enforced twice: inside (``timeout -k``) and outside (the wait is
+abandoned and the container killed if it overruns by ``grace`` seconds; the sandbox is then
+broken and says so).
 Output is capped inside the container (:mod:`sandbox.capped`: the first ``max_output`` + 1
 bytes of each stream are kept, the rest read and dropped, the exit status unchanged), so a
 command printing gigabytes costs neither time nor memory here.
@@ -37,6 +41,7 @@ from typing import Any
 from agentgym.errors import AgentGymError
 from sandbox import baseline
 from sandbox.capped import capped_argv
+from sandbox.command_server import CommandKilled, CommandServer, ServerGone
 from sandbox.engine import client, own_labels
 from sandbox.images import AGENT_UID, DEFAULT_TAG
 
@@ -120,6 +125,9 @@ class Sandbox:
             self.volume.remove(force=True)
             raise
         self._closed = False
+        self._server: CommandServer | None = None
+        self._serve_commands = True
+        self._server_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _remove, self.container, self.volume)
         atexit.register(self._finalizer)
         self.exec(baseline.readable_script(self.workspace), timeout=60)
@@ -133,11 +141,66 @@ class Sandbox:
              user: str | None = None, max_output: int | None = None) -> ExecResult:
         """Run ``command`` with bash in ``workdir`` (the workspace by default) as ``user`` (the
         sandbox's by default); ``timed_out`` (exit code 124) past ``timeout``; each stream is
-        kept up to ``max_output`` bytes (the sandbox's by default)."""
+        kept up to ``max_output`` bytes (the sandbox's by default). Commands of the sandbox's
+        user go through its command server when it has one (:mod:`sandbox.command_server`),
+        others (and a second thread's, while one is running) through one ``docker exec`` each."""
         self._check_open()
         cap = self.max_output if max_output is None else max_output
-        argv = capped_argv(command, cap + 1, timeout)
-        return self._run(argv, timeout, grace, user or self.user, workdir or self.workspace, cap)
+        user, workdir = user or self.user, workdir or self.workspace
+        if user == self.user and self._serve_commands and self._server_lock.acquire(blocking=False):
+            try:
+                result = self._serve(command, cap, timeout, grace, workdir)
+            finally:
+                self._server_lock.release()
+            if result is not None:
+                return result
+        return self._run(capped_argv(command, cap + 1, timeout), timeout, grace, user, workdir, cap)
+
+    def _serve(self, command: str, cap: int, timeout: float, grace: float, workdir: str) -> ExecResult | None:
+        """Run a command through the command server (started on first use); None when this
+        sandbox's image cannot have one (no perl), so the caller falls back to ``docker exec``."""
+        fresh = self._server is None
+        if fresh:
+            try:
+                self._server = CommandServer(self.container, self.user)
+            except Exception as exc:  # noqa: BLE001 - the engine refused the exec (no perl?) or the container died
+                return self._no_server(exc)
+        start = time.perf_counter()
+        try:
+            code, stdout, stderr = self._server.run(command, cap + 1, timeout, workdir, timeout + grace)
+        except ServerGone as exc:  # nothing ran: the server was killed since its last command, or cannot start
+            self._stop_server()
+            self._check_open()
+            return self._no_server(exc) if fresh else self._serve(command, cap, timeout, grace, workdir)
+        except CommandKilled:  # the command killed the server (kill -9 -1), or the container stopped
+            self._stop_server()
+            self._check_running()
+            code, stdout, stderr = 137, b"", b""
+        except TimeoutError:
+            self._break("a command overran its time limit outside the container")
+        return _result(code, stdout, stderr, time.perf_counter() - start, timeout, cap)
+
+    def _no_server(self, why: Exception) -> None:
+        """A new command server failed: the container is gone (broken sandbox) or the image
+        cannot run one (no perl), and every command takes one ``docker exec`` from now on."""
+        self._check_running()
+        logger.info("sandbox %s: no command server (%s); one docker exec per command", self.container.short_id, why)
+        self._serve_commands = False
+
+    def _check_running(self) -> None:
+        self._check_open()
+        try:
+            self.container.reload()
+            status = self.container.status
+        except Exception as exc:  # noqa: BLE001 - the container is gone
+            status = f"gone ({exc})"
+        if status != "running":
+            self._break(f"the container failed: it is {status}")
+
+    def _stop_server(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
 
     def _run(self, argv: list[str], timeout: float, grace: float, user: str, workdir: str, cap: int) -> ExecResult:
         outcome: dict[str, Any] = {}
@@ -158,10 +221,7 @@ class Sandbox:
         if "error" in outcome:
             self._break(f"the container failed: {outcome['error']}")
         code, (stdout, stderr) = outcome["result"]
-        out, out_cut = _cap(stdout, cap)
-        err, err_cut = _cap(stderr, cap)
-        return ExecResult(int(code), out, err, duration, timed_out=int(code) in (124, 137) and duration >= timeout,
-                          stdout_truncated=out_cut, stderr_truncated=err_cut)
+        return _result(int(code), stdout, stderr, duration, timeout, cap)
 
     def stop_processes(self) -> None:
         """Kill every process of the command user (background jobs the agent left running), so
@@ -171,6 +231,7 @@ class Sandbox:
         # container's own `sleep` (nobody's; root has no CAP_KILL here either). Run bare: the
         # capping wrapper's processes would be killed too.
         self._run(["bash", "-c", "kill -9 -1 2>/dev/null; exit 0"], 30.0, 10.0, self.user, "/", 1024)
+        self._stop_server()  # killed too
 
     # -- files ------------------------------------------------------------------------------
     def write_file(self, path: str, content: str | bytes, mode: int = 0o644) -> None:
@@ -305,6 +366,7 @@ class Sandbox:
     def close(self) -> None:
         """Remove the container and its workspace volume (idempotent)."""
         self._closed = True
+        self._stop_server()
         self._finalizer()
 
     def __enter__(self) -> Sandbox:
@@ -312,6 +374,14 @@ class Sandbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _result(code: int, stdout: bytes | None, stderr: bytes | None, duration: float, timeout: float,
+            cap: int) -> ExecResult:
+    out, out_cut = _cap(stdout, cap)
+    err, err_cut = _cap(stderr, cap)
+    return ExecResult(code, out, err, duration, timed_out=code in (124, 137) and duration >= timeout,
+                      stdout_truncated=out_cut, stderr_truncated=err_cut)
 
 
 def _cap(data: bytes | None, cap: int) -> tuple[str, bool]:

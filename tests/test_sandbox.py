@@ -96,14 +96,73 @@ def test_background_jobs_neither_hold_the_call_nor_lose_what_came_first(box):
     assert box.exec("kill -9 $$").exit_code == 137
 
 
-def test_images_without_perl_cap_through_the_shell_fallback(box):
-    from sandbox.capped import capped_argv
+SERVER_PID = "read -r _ _ _ server _ < /proc/$PPID/stat; echo $server"  # bash's parent is `timeout`, its parent the server
 
-    tools = "bash timeout head cat stdbuf tr sleep"  # the fallback's tools, and no perl
-    box.exec(f"mkdir -p /tmp/noperl && for t in {tools}; do ln -s $(command -v $t) /tmp/noperl/$t; done")
-    code, (out, err) = box.container.exec_run(capped_argv("head -c 5000 /dev/zero | tr '\\0' x; echo e >&2; exit 7", 11, 5),
-                                               demux=True, user=box.user, environment={"PATH": "/tmp/noperl"})
-    assert (code, out, err) == (7, b"x" * 11, b"e\n")
+
+def test_commands_go_through_one_command_server_that_survives_being_killed(box):
+    first = box.exec(SERVER_PID).stdout
+    assert box.exec(SERVER_PID).stdout == first  # one long-lived process: no engine exec per command
+    assert box.exec("kill -9 -1").exit_code == 137  # the agent kills all it owns, the server included
+    assert box.exec("echo back").stdout == "back\n"
+    assert box.exec(SERVER_PID).stdout != first  # a new server
+    # a background job kills the server between two commands: the next command runs, exactly once
+    box.exec(f"server=$({SERVER_PID}); (sleep 0.3; kill -9 $server) >/dev/null 2>&1 &")
+    time.sleep(1.5)
+    assert box.exec("echo x >> once; cat once").stdout == "x\n"
+    assert box.exec("cd /; pwd", workdir="/tmp").stdout == "/\n" and box.exec("pwd", workdir="/tmp").stdout == "/tmp\n"
+    missing = box.exec("true", workdir="/nowhere")
+    assert missing.exit_code == 126 and "/nowhere" in missing.stderr
+
+
+def test_commands_from_two_threads_run_at_once(box):
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:  # the second one takes a docker exec of its own
+        results = list(pool.map(lambda i: box.exec(f"sleep 1; echo {i}"), range(2)))
+    assert [r.stdout for r in results] == ["0\n", "1\n"]
+    assert time.perf_counter() - start < 1.9  # not one after the other
+
+
+def test_an_image_without_perl_runs_each_command_in_an_exec_of_its_own(engine, image):
+    from sandbox.sandbox import Sandbox
+
+    helper = engine.containers.run(image, ["sh", "-c", "rm -f /usr/bin/perl*"], user="0:0", detach=True)
+    helper.wait()
+    tag = "agentgym/test-noperl:latest"
+    helper.commit(*tag.split(":"))
+    helper.remove()
+    try:
+        with Sandbox(tag, max_output=11) as box:
+            assert not box.exec("command -v perl").ok
+            result = box.exec("head -c 5000 /dev/zero | tr '\\0' x; echo e >&2; exit 7")
+            assert (result.exit_code, result.stdout, result.stderr, result.stdout_truncated) == (7, "x" * 11, "e\n", True)
+            assert box.exec(SERVER_PID).stdout != box.exec(SERVER_PID).stdout  # the capping shell, new each time
+            box.write_file("a.txt", "1\n")
+            assert "+1" in box.diff()
+    finally:
+        engine.images.remove(tag, force=True)
+
+
+def test_a_container_killed_mid_command_ends_it_and_breaks_the_sandbox(engine, image):
+    import threading
+
+    from sandbox.sandbox import Sandbox, SandboxError
+
+    before = ours(engine)
+    sandbox = Sandbox()
+    threading.Timer(0.5, sandbox.container.kill).start()
+    try:  # the engine may not yet say the container exited when the command's end is seen
+        assert sandbox.exec("sleep 30", timeout=60).exit_code == 137  # SIGKILLed with its container
+        with pytest.raises(SandboxError, match="the container failed"):
+            sandbox.exec("true")
+    except SandboxError as error:
+        assert "the container failed" in str(error)
+    with pytest.raises(SandboxError, match="closed"):
+        sandbox.exec("true")
+    assert ours(engine) == before
+    with pytest.raises(SandboxError, match="closed"):
+        sandbox.exec("true")
 
 
 def test_the_outside_time_limit_kills_a_command_the_inside_one_cannot_end(engine, image):
@@ -112,8 +171,8 @@ def test_the_outside_time_limit_kills_a_command_the_inside_one_cannot_end(engine
     before = ours(engine)
     sandbox = Sandbox()
     start = time.perf_counter()
-    # the command stops the in-container runner that would end it (its grandparent: bash's
-    # parent is `timeout`), so only the outside limit is left
+    # the command stops the in-container process that would end it (the command server, its
+    # grandparent: bash's parent is `timeout`), so only the outside limit is left
     with pytest.raises(SandboxError, match="overran its time limit outside"):
         sandbox.exec("read -r _ _ _ runner _ < /proc/$PPID/stat; kill -STOP $runner; sleep 60", timeout=1, grace=0.5)
     assert time.perf_counter() - start < 10

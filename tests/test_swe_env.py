@@ -210,6 +210,9 @@ def test_check_env_passes_on_tasks_from_a_file(docker_engine, task_file):
 
 
 def test_task_images_bake_the_repository_and_setup_and_serve_resets(docker_engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from agentgym.cli.app import app
     from sandbox.images import TASK_REPOSITORY, build_task_image, task_image
 
     built = []
@@ -232,10 +235,16 @@ def test_task_images_bake_the_repository_and_setup_and_serve_resets(docker_engin
                   "workdir": "/testbed", "test_cmd": "cd /testbed && python3 -s -m pytest"}
         path = tmp_path / "tasks.jsonl"
         path.write_text(json.dumps(record) + "\n")
+        result = CliRunner().invoke(app, ["sandbox", "build-tasks", "--tasks", str(path)])
+        assert result.exit_code == 0, result.output
+        [line, total] = result.output.splitlines()
+        instance, tag = line.split()
+        built.append(tag)
+        assert instance == "local__testbed-1" and tag.startswith(f"{TASK_REPOSITORY}:") and total == "1 task image"
         env = agentgym.make("swe/tasks-v0", tasks=str(path))
         try:
             obs, _ = env.reset(seed=0)  # SWE-bench's layout: the repository in /testbed, its own test command
-            built.append(env.unwrapped._box.container.image.tags[0])
+            assert env.unwrapped._box.container.image.tags == [tag]  # the image the CLI baked
             assert "repository at /testbed" in obs and env.unwrapped._box.exec("pwd; cat calc.py").stdout.startswith("/testbed\n")
             env.step(FIX)
             obs, reward, _, _, info = env.step("```submit\n```")

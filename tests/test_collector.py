@@ -47,6 +47,19 @@ def test_groups_play_one_task_with_different_samples():
         group_specs("toy/keys-v0", [1], 0)
 
 
+def test_every_task_starts_before_any_task_repeats():
+    class RecordingPool(InProcessPool):  # the real pool, its resets written down
+        def submit_reset(self, index, seed, options=None):
+            self.resets.append(seed)
+            super().submit_reset(index, seed, options)
+
+    pool = RecordingPool([TOY] * 3)
+    pool.resets = []
+    episodes = list(collect(pool, agentgym.make_policy("random"), group_specs("toy/keys-v0", [7, 8, 9], 2)))
+    assert pool.resets[:3] == [7, 8, 9]  # a slow first reset (a game generated on first use) of each task at once
+    assert sorted(pool.resets) == [7, 7, 8, 8, 9, 9] and len(episodes) == 6
+
+
 def test_a_sigkilled_worker_ends_one_episode_and_collection_goes_on(tmp_path):
     specs = [EpisodeSpec("toy/keys-v0", seed) for seed in range(8)]
     with SubprocessPool([TOY] * 2) as pool, TrajectoryWriter(tmp_path / "run") as writer:

@@ -6,7 +6,8 @@ and their steps go to the pool at once (workers step in parallel, without waitin
 other); ``batch_wait_s`` says how long the next batch waits for envs still stepping. A finished
 episode is yielded at once (stream it into a ``TrajectoryWriter``) and its env starts the next
 spec. Resets are submitted like steps, so envs whose reset is slow (a game generated on first
-use) reset in parallel. A reset or step that fails — the env raised, its worker crashed or hung
+use) reset in parallel; the first episode of every task starts before any task's second (a
+group's G episodes would otherwise wait in turn on one game's generation). A reset or step that fails — the env raised, its worker crashed or hung
 — ends that episode as truncated with ``error`` set, and collection goes on; so does a
 generation that comes back with ``error`` (an API request that failed for good) for its
 episode, and a ``generate`` call that raises for every episode of its batch.
@@ -88,7 +89,7 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
     settings = settings or RunSettings()
     check_settings(settings, policy)
     stats = stats if stats is not None else CollectStats()
-    queue = deque(specs)
+    queue = deque(_firsts_first(specs))
     active: dict[int, EpisodeRecorder] = {}
     in_flight: set[int] = set()
     clock = time.perf_counter()
@@ -153,6 +154,17 @@ def collect(pool: Any, policy: Policy, specs: Sequence[EpisodeSpec], *, settings
                     yield recorder.finish()
     finally:
         stats.wall_s += time.perf_counter() - clock
+
+
+def _firsts_first(specs: Sequence[EpisodeSpec]) -> list[EpisodeSpec]:
+    """``specs`` with the first spec of each task (env id and seed) moved ahead, in order."""
+    seen: set[tuple[str, int]] = set()
+    firsts, rest = [], []
+    for spec in specs:
+        task = (spec.env_id, spec.seed)
+        (rest if spec.seed is not None and task in seen else firsts).append(spec)
+        seen.add(task)
+    return firsts + rest
 
 
 def _answers(pool: Any, in_flight: set[int], batch_wait_s: float | None) -> dict:

@@ -17,7 +17,11 @@ frame headers); the server's own stderr (perl's complaints) is logged.
 The agent runs as the same user as the server and can kill it (``kill -9 -1`` does): a request
 that finds it gone before ``started`` is sent to a fresh server; one that loses it while the
 command runs raises :class:`CommandKilled`, which the sandbox reports as exit status 137 (SIGKILL),
-as a one-shot exec whose runner was killed does, unless the container itself stopped.
+as a one-shot exec whose runner was killed does, unless the container itself stopped. The server
+has the agent's rights and no more; the agent's own processes could tamper with what it reports,
+as they could with a one-shot exec's pipes, so an evaluation first stops every process of the
+agent (:meth:`sandbox.sandbox.Sandbox.stop_processes`, which ends the server too) and reads its
+verdict from a file.
 """
 
 from __future__ import annotations

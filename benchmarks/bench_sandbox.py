@@ -1,9 +1,9 @@
 """Docker sandbox: ``Sandbox.exec("true")`` against a raw docker SDK ``exec_run(["true"])`` on the
 same container, in one run; the time to create and remove a sandbox; and to acquire one from
-a warm ``SandboxPool``. The sandbox issue
-asks for a median exec of at most 60 ms (the wrapper adds ``timeout``, ``bash``, a thread
-for the outside time limit and output capping). Needs an engine and the base image
-(``agentgym sandbox build-base``)."""
+a warm ``SandboxPool``. The sandbox issue asks for a median exec of at most 60 ms. The raw
+exec pays the engine's exec set-up every time; ``Sandbox.exec`` sends the command to the
+sandbox's command server (one exec kept open) and adds ``timeout``, ``bash`` and the output
+caps. Needs an engine and the base image (``agentgym sandbox build-base``)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Three latencies, each over ``execs`` (or ``acquires``) repetitions, median and 90th percentile:
 
-* ``Sandbox.exec("true")`` — agentgym's wrapper (``timeout``, ``bash``, the outside time limit's
-  thread, output capping) around the SDK call;
+* ``Sandbox.exec("true")`` — through the sandbox's command server (one exec kept open), with
+  ``timeout``, ``bash`` and the output caps;
 * a raw docker SDK ``container.exec_run(["true"])`` on the same container as the same user,
   interleaved with the above so both see the same engine load; the ratio is agentgym's cost;
 * ``SandboxPool.acquire()`` from a warm pool (all ``pool`` sandboxes started), waiting for the

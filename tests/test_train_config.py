@@ -21,7 +21,7 @@ def test_the_demo_config_loads_and_overrides_reach_nested_keys():
     (["rl.lr=fast"], ["RLSection.lr", "float"]),
     (["rl.algo=ppo2"], ["rl.algo", "grpo"]),
     (["rl.loss_level=batch"], ["rl.loss_level", "episode"]),
-    (["rl.minibatches=3"], ["rl.minibatches", "32"]),
+    (["rl.minibatches=3"], ["rl.minibatches", "64"]),
     (["rl.group_size=1"], ["rl.group_size", "grpo"]),
     (["rl.dual_clip=0.5"], ["rl.dual_clip"]),
     (["env.context=text"], ["env.context"]),

@@ -125,6 +125,20 @@ def test_expert_subgoals_on_textworld_are_its_walkthrough_and_complete_as_it_is_
     assert all(c["steps"] == 1 and c["bonus"] == pytest.approx(1 - 1 / 100) for c in completions)
 
 
+def test_an_answer_listing_the_admissible_commands_does_not_complete_them():
+    pytest.importorskip("textworld")
+    from agentgym.curriculum.completion import completed
+
+    env = agentgym.make("textworld/coin-v0", level=5, goal="brief", list_actions=True)
+    _, info = env.reset(seed=3)
+    first = info["reference"].split("; ")[0]  # e.g. "go east", listed in every answer from that room
+    observation, _, _, _, info = env.step("look")
+    assert first in info["admissible_actions"] and first in observation
+    assert completed(Subgoal(first), "look", observation, info) == (None, "")  # undecided: not done
+    observation, _, _, _, info = env.step(first)
+    assert completed(Subgoal(first, command=first), first, observation, info) == (True, "command")
+
+
 # completion and the bonus in real episodes ------------------------------------------------------
 def test_rubric_completion_pays_the_bonus_equation_and_shows_the_current_subgoal():
     teacher = ExpertTeacher()

@@ -14,7 +14,10 @@
 The observation matcher needs every content word, including the verb, in the env's answer: the
 feedback of a completed action ("You unlock the red door.") has it, a room description that
 merely mentions the thing ("You see a red key.") does not. Invalid actions are never matched, so
-an env that echoes the command in its error ("I don't understand 'take key'") is not fooled.
+an env that echoes the command in its error ("I don't understand 'take key'") is not fooled; nor
+is one that lists the admissible commands in its answer (``info["admissible_actions"]`` are taken
+out of the answer first: every room of TextWorld's coin collector listed "go east" and so
+"completed" a "go east" subgoal).
 """
 
 from __future__ import annotations
@@ -62,9 +65,19 @@ def matcher(subgoal: Subgoal, action: str, observation: str, info: Mapping[str, 
     if subgoal.command is not None and normalize(action) == normalize(subgoal.command):
         return "command"
     wanted = content_words(subgoal.text)
-    if observation_matcher and wanted and wanted <= content_words(observation):
+    if observation_matcher and wanted and wanted <= content_words(_without_commands(observation, info)):
         return "observation"
     return ""
+
+
+def _without_commands(observation: str, info: Mapping[str, Any]) -> str:
+    """The env's answer with the admissible commands it lists taken out: "go east" in a list of
+    what the agent may do next is not "go east" done."""
+    text = observation.lower()
+    for command in info.get("admissible_actions") or ():
+        if isinstance(command, str) and command.strip():
+            text = text.replace(command.lower(), " ")
+    return text
 
 
 def completed(subgoal: Subgoal, action: str, observation: str, info: Mapping[str, Any], *,

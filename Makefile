@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo test test-fast test-gpu bench clean
 
 install: $(STAMP)
 
@@ -33,8 +33,17 @@ test: install
 test-fast: install
 	$(call RUN_PYTEST,-m "not gpu and not slow and not docker and not java")
 
+# The `gpu` tests (vLLM, CUDA training) on a machine with a CUDA GPU, in a venv of their own:
+# vLLM brings the CUDA torch build it was made for, which must not replace the CPU one above.
+GPU_VENV ?= .venv-gpu
+test-gpu:
+	$(PYTHON) -m venv $(GPU_VENV)
+	$(GPU_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GPU_VENV)/bin/python -m pip install --quiet -e '.[vllm,hf,train,dev]'
+	$(GPU_VENV)/bin/python -m pytest -m gpu $(PYTEST_ARGS)
+
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(GPU_VENV) runs .pytest_cache

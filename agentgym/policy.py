@@ -103,6 +103,7 @@ POLICY_ENTRY_POINTS: dict[str, str] = {
     "expert": "policies.scripted:ExpertPolicy",
     "hf": "policies.hf:make_hf_policy",
     "openai": "policies.openai_chat:make_openai_policy",
+    "vllm": "policies.vllm_engine:make_vllm_policy",
 }
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from agentgym.deps import require
 from agentgym.policy import Generation, Request, SamplingParams
+from agentgym.rollout.tokens import generation_prompt_ids, request_prompt_ids
 
 torch = require("torch", extra="hf", what="the hf policy")
 transformers = require("transformers", extra="hf", what="the hf policy")
@@ -85,8 +86,7 @@ class HFPolicy:
 
     def render_prompt(self, messages: list[dict[str, str]]) -> list[int]:
         """The chat template's tokens for ``messages``, ending with the generation prompt."""
-        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-        return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
+        return generation_prompt_ids(self.tokenizer, messages)
 
     @torch.no_grad()
     def generate(self, requests: Sequence[Request]) -> list[Generation]:
@@ -94,8 +94,7 @@ class HFPolicy:
         if not requests:
             return []
         start = time.perf_counter()
-        prompts = [list(r.prompt_token_ids) if r.prompt_token_ids is not None else self.render_prompt(r.messages)
-                   for r in requests]
+        prompts = [request_prompt_ids(self.tokenizer, r) for r in requests]
         settings = [r.sampling for r in requests]
         generators = [torch.Generator(device="cpu").manual_seed(s.seed if s.seed is not None else self._next_seed())
                       for s in settings]

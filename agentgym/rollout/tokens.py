@@ -141,6 +141,21 @@ class WindowContext(TokenSequence):
         return self._append(token_ids, mask=1, logprobs=logprobs)
 
 
+def generation_prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
+    """The chat template's token ids for ``messages``, ending with the generation prompt (how a
+    model policy renders a request that carries no prompt tokens)."""
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
+
+
+def request_prompt_ids(tokenizer: Any, request: Any) -> list[int]:
+    """A request's prompt tokens: its ``prompt_token_ids`` (token-exact rollouts), else the chat
+    template's rendering of its ``messages``."""
+    if request.prompt_token_ids is not None:
+        return list(request.prompt_token_ids)
+    return generation_prompt_ids(tokenizer, request.messages)
+
+
 def window_prompt_text(tokenizer: Any, first_observation: str, exchanges: list[tuple[str, str]], window_turns: int,
                        system_prompt: str | None = None) -> str:
     """The template's text of a ``window`` prompt: system?, the task, the last ``window_turns``

@@ -24,6 +24,7 @@ LOSS_LEVELS = ("token", "turn", "sequence", "episode")
 KL_ESTIMATORS = ("k1", "k3")
 CONTEXTS = ("concat", "window")
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+ROLLOUT_ENGINES = ("hf", "vllm")
 
 
 @dataclass
@@ -69,6 +70,12 @@ class ModelSection:
 
     ``amp = true`` runs the update's forward passes under ``torch.autocast(bfloat16)``: CUDA
     only (on a CPU it is refused, not silently ignored; rollouts keep the model's own dtype).
+
+    ``rollout``: what samples the RL and evaluation episodes. ``"hf"`` (default): the training
+    model itself. ``"vllm"``: vLLM's offline engine on the same GPU (extra ``vllm``, CUDA only),
+    given the trained weights before each collection that follows an update; ``vllm`` holds its
+    engine arguments (``gpu_memory_utilization`` (default 0.5), ``dtype``, ``enforce_eager``,
+    ``max_model_len``, …). See :mod:`agentgym.train.rollout_engine`.
     """
 
     path: str = ""
@@ -85,6 +92,8 @@ class ModelSection:
     lora_dropout: float = 0.0
     lora_target_modules: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
     amp: bool = False
+    rollout: str = "hf"
+    vllm: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -377,6 +386,13 @@ def _validate_model(model: ModelSection) -> None:
         if not device.startswith("cuda"):
             raise ConfigError(f"model.amp = true (bfloat16 autocast) needs a CUDA device, and this run's device is "
                               f"{device!r}: set model.amp = false to train in full precision, or run on a GPU")
+    if model.rollout not in ROLLOUT_ENGINES:
+        raise ConfigError(f"model.rollout must be one of {', '.join(ROLLOUT_ENGINES)}, got {model.rollout!r}")
+    if model.rollout == "vllm" and not (model.device or _default_device()).startswith("cuda"):
+        raise ConfigError(f"model.rollout = \"vllm\" needs a CUDA device, and this run's device is "
+                          f"{model.device or _default_device()!r}: use model.rollout = \"hf\" on a CPU")
+    if model.vllm and model.rollout != "vllm":
+        raise ConfigError("model.vllm (vLLM engine arguments) is set but model.rollout is not \"vllm\"")
 
 
 def _validate_methods(config: TrainConfig) -> None:

@@ -92,6 +92,12 @@ def save_adapter(policy: Any, path: str | Path) -> None:
         policy.model.save_pretrained(path)
 
 
+def checkpoint_state_dict(model: Any) -> dict[str, torch.Tensor]:
+    """The weights ``save_model`` writes, under the checkpoint's key names: the adapter merged
+    when the model has one, the model's own state dict otherwise."""
+    return merged_state_dict(model) if is_lora(model) else {k: v.detach() for k, v in model.state_dict().items()}
+
+
 def merged_state_dict(model: Any) -> dict[str, torch.Tensor]:
     """The base model's state dict with the active adapter merged into each adapted weight,
     under the base model's own key names. Unlike peft's ``merge_and_unload``, this leaves the

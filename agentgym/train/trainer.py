@@ -32,7 +32,7 @@ import torch
 
 from agentgym.algos import check_finite
 from agentgym.deps import load_attr
-from agentgym.errors import NonFiniteError
+from agentgym.errors import ConfigError, NonFiniteError
 from agentgym.policy import SamplingParams, make_policy
 from agentgym.rollout import RunSettings
 from agentgym.rollout.collector import CollectStats, EpisodeSpec
@@ -47,6 +47,7 @@ from agentgym.train.distributed import Distributed, collect_split
 from agentgym.train.entropy_control import EntropyControl
 from agentgym.train.info_gain import reference_function, set_information_gain
 from agentgym.train.logger import MetricsLogger
+from agentgym.train.rollout_engine import Sampler, relabel_logprobs
 from agentgym.train.run_dir import RunDir, load_checkpoint_state
 from agentgym.train.hindsight import merge_guided, plan_guided
 from agentgym.train.samples import Sample, demonstration_samples, set_advantages, training_samples
@@ -76,6 +77,10 @@ class Trainer:
             self.dist.close()
             raise
         self.resume = resume
+        if config.model.rollout != "hf" and self.dist.enabled:
+            self.dist.close()
+            raise ConfigError(f"model.rollout = {config.model.rollout!r} runs one engine: not under a distributed launch yet")
+        self.sampler, self.weights_version = Sampler(config.model, self.run_dir.path, config.seed), 0
         self.logger = MetricsLogger(self.run_dir, config, console=console, enabled=self.dist.is_main)
         self.policy: Any = None
         self.optimizer: Any = None
@@ -123,6 +128,7 @@ class Trainer:
         for pool in self._pools.values():
             pool.close()
         self._pools.clear()
+        self.sampler.close()
         self.logger.close()
         self.dist.close()
 
@@ -238,6 +244,11 @@ class Trainer:
                                                                   scheduler=scheduler, dist=self.dist, autocast=config.model.amp)))
             self.logger.log("sft", epoch + 1, _mean_metrics(epoch_metrics), elapsed_s=self._elapsed())
         model.eval()
+        self.weights_version += 1
+
+    def _sampling_policy(self) -> Any:
+        """The policy that plays episodes: the trained one, or the vLLM engine given its weights."""
+        return self.sampler.policy(self.policy, self.weights_version)
 
     def _rl_iteration(self) -> None:
         config, rl = self.config, self.config.rl
@@ -247,10 +258,10 @@ class Trainer:
         start = time.perf_counter()
         stats = CollectStats()
         settings = self._settings(rl.temperature, rl.max_new_tokens)
-        played = self._collect("train", self.policy, self._rl_specs(k), settings, stats)
+        played = self._collect("train", self._sampling_policy(), self._rl_specs(k), settings, stats)
         episodes, guided, metrics = played, [], self.tasks.update(played, self.state)  # the curriculum learns the results
         if config.herl.enabled:  # hindsight re-runs of the groups that fell short
-            guided = self._collect("train", self.policy, plan_guided(played, config.herl, seed=config.seed, iteration=k),
+            guided = self._collect("train", self._sampling_policy(), plan_guided(played, config.herl, seed=config.seed, iteration=k),
                                    settings, stats)
             episodes, metrics = merge_guided(played, guided, config.herl, seed=config.seed, iteration=k)
         rollout_s = time.perf_counter() - start
@@ -311,6 +322,9 @@ class Trainer:
                 check_finite(f"the advantages of episode {episodes[sample.episode].episode_id}", torch.tensor(sample.advantages))
         except NonFiniteError as exc:
             self._stop_nonfinite(str(exc))
+        if self.sampler.separate:  # the update's old log-probs are the training model's own
+            metrics["rollout/logprob_gap"] = relabel_logprobs(samples, self._token_pass(
+                samples, lambda batch: token_logprobs(self.policy.model, batch, rl.temperature)[0]))
         if rl.skip_uniform_groups and rl.algo != "ppo":
             samples = [s for s in samples if any(a != 0.0 for a in s.advantages)]
         metrics["train/samples_with_signal"] = len(samples)
@@ -344,6 +358,7 @@ class Trainer:
                     if epoch == 0:
                         first_epoch_entropy.append(step_metrics[-1]["policy/token_entropy"])
         model.eval()
+        self.weights_version += 1
         metrics.update(_mean_metrics(step_metrics))
         if control is not None:
             metrics.update(control.record(first_epoch_entropy, settings.epo))
@@ -405,7 +420,7 @@ class Trainer:
         specs = [EpisodeSpec(config.env.id, config.env.eval_seed + i) for i in range(config.eval.episodes)]
         settings = self._settings(config.eval.temperature, config.eval.max_new_tokens)
         start = time.perf_counter()
-        episodes = self._collect("eval", self.policy, specs, settings)
+        episodes = self._collect("eval", self._sampling_policy(), specs, settings)
         self._write_episodes(episodes, phase=key, iteration=self.state["iteration"])
         summary = {k: v for k, v in summarize(episodes).items() if k != "wall_seconds"}
         summary["wall_s"] = time.perf_counter() - start

@@ -25,7 +25,9 @@ under the checkpoint's key names (a LoRA-trained model's adapters merged first, 
 and the engine's worker loads them through :class:`WeightReceiver`, a worker extension
 (vLLM's ``worker_extension_cls``) whose method runs in the worker process via
 ``LLM.collective_rpc``; passing a path rather than tensors works whether or not vLLM runs its
-engine in a separate process. The prefix cache is reset afterwards (cached keys and values were
+engine in a separate process (its RPC serialises arguments with msgpack, which does not carry
+tensors). The calls used were checked against the source of vLLM 0.34.0 (the newest on PyPI on
+2026-12-05); the code has not run on a GPU yet. The prefix cache is reset afterwards (cached keys and values were
 computed with the old weights).
 """
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import inspect
 import os
 import random
 import tempfile
@@ -57,17 +60,25 @@ class WeightReceiver:
     """
 
     def agentgym_load_weights(self, path: str) -> int:
-        """Load the safetensors file at ``path`` into the model; returns how many tensors it held."""
+        """Load the safetensors file at ``path`` into the model; returns how many tensors it held.
+
+        Recent vLLM (0.34 checked) has the worker's own in-place reload, which also redoes the
+        processing that follows a load; earlier versions get the model's ``load_weights`` under
+        the engine's config."""
         from safetensors.torch import load_file
 
-        weights = load_file(path, device="cpu")
-        try:  # newer vLLM wants its config current while a model loads weights
+        weights = list(load_file(path, device="cpu").items())
+        reload = getattr(self, "reload_weights", None)
+        if callable(reload) and "weights_iterator" in inspect.signature(reload).parameters:
+            reload(weights_iterator=weights)
+            return len(weights)
+        try:
             from vllm.config import set_current_vllm_config
             context = set_current_vllm_config(self.vllm_config)  # type: ignore[attr-defined]
         except (ImportError, AttributeError):
             context = contextlib.nullcontext()
         with context:
-            self.model_runner.model.load_weights(weights=list(weights.items()))  # type: ignore[attr-defined]
+            self.model_runner.model.load_weights(weights=weights)  # type: ignore[attr-defined]
         return len(weights)
 
 
@@ -173,7 +184,8 @@ class VLLMPolicy:
         engine = getattr(self, "llm", None)
         self.llm = None
         if engine is not None:
-            shutdown = getattr(getattr(engine, "llm_engine", None), "shutdown", None)
+            core = getattr(getattr(engine, "llm_engine", None), "engine_core", None)  # the engine process's client
+            shutdown = getattr(core, "shutdown", None)
             if callable(shutdown):
                 shutdown()
             del engine

@@ -202,7 +202,9 @@ def sampled_logprobs(logprobs: Any, tokens: Sequence[int]) -> list[float]:
         raise PolicyError("vllm returned no log-probs (SamplingParams.logprobs was not honoured)")
     values = []
     for position, token in enumerate(tokens):
-        entry = logprobs[position][token]
+        entry = logprobs[position].get(token)
+        if entry is None:
+            raise PolicyError(f"vllm's log-probs at position {position} do not hold the sampled token {token}")
         values.append(float(getattr(entry, "logprob", entry)))
     return values
 

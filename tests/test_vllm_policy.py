@@ -59,6 +59,18 @@ def test_bad_checkpoints_and_a_missing_gpu_are_clear_errors(tmp_path):
             agentgym.make_policy(f"vllm:{tmp_path / 'ckpt'}")
 
 
+def test_the_sampled_tokens_logprobs_are_read_from_each_position():
+    from policies.vllm_engine import sampled_logprobs
+
+    # vLLM gives one {token_id: Logprob} per generated position: the sampled token, plus top-k when asked
+    positions = [{7: -0.25}, {3: -1.5, 9: -0.1}, {4: -2.0}]
+    assert sampled_logprobs(positions, [7, 3, 4]) == [-0.25, -1.5, -2.0]
+    with pytest.raises(PolicyError, match="no log-probs"):
+        sampled_logprobs(None, [7])
+    with pytest.raises(PolicyError, match="position 1 do not hold the sampled token 8"):
+        sampled_logprobs(positions, [7, 8, 4])
+
+
 def test_the_config_refuses_vllm_rollouts_it_cannot_run():
     with pytest.raises(ConfigError, match="model.rollout must be one of hf, vllm"):
         load_train_config(data={"model": {"rollout": "sglang"}})

@@ -71,15 +71,14 @@ class Trainer:
         self.device = self.dist.device(config.model.device)
         self.run_dir = RunDir(config.run_dir)
         try:
+            if config.model.rollout != "hf" and self.dist.enabled:
+                raise ConfigError(f"model.rollout = {config.model.rollout!r} runs one engine: not under a distributed launch yet")
             self.tasks, self.teaching = TaskSource(config, self.dist), Teaching(config)  # curriculum, subgoal teacher: checked now
             self.dist.on_main(lambda: self.run_dir.prepare(resume=resume, overwrite=overwrite))
         except BaseException:
             self.dist.close()
             raise
         self.resume = resume
-        if config.model.rollout != "hf" and self.dist.enabled:
-            self.dist.close()
-            raise ConfigError(f"model.rollout = {config.model.rollout!r} runs one engine: not under a distributed launch yet")
         self.sampler, self.weights_version = Sampler(config.model, self.run_dir.path, config.seed), 0
         self.logger = MetricsLogger(self.run_dir, config, console=console, enabled=self.dist.is_main)
         self.policy: Any = None
@@ -294,6 +293,9 @@ class Trainer:
         for sample in samples:
             by_episode.setdefault(sample.episode, []).append(sample)
         metrics: dict[str, float] = self.teaching.shape(episodes)  # subgoal bonuses, on top of every other reward
+        if self.sampler.separate:  # the old log-probs are the training model's own, before anything reads them
+            metrics["rollout/logprob_gap"] = relabel_logprobs(samples, self._token_pass(
+                samples, lambda batch: token_logprobs(self.policy.model, batch, rl.temperature)[0]))
         old_values: dict[int, torch.Tensor] = {}
         gra = config.gra
         if gra.enabled:
@@ -322,9 +324,6 @@ class Trainer:
                 check_finite(f"the advantages of episode {episodes[sample.episode].episode_id}", torch.tensor(sample.advantages))
         except NonFiniteError as exc:
             self._stop_nonfinite(str(exc))
-        if self.sampler.separate:  # the update's old log-probs are the training model's own
-            metrics["rollout/logprob_gap"] = relabel_logprobs(samples, self._token_pass(
-                samples, lambda batch: token_logprobs(self.policy.model, batch, rl.temperature)[0]))
         if rl.skip_uniform_groups and rl.algo != "ppo":
             samples = [s for s in samples if any(a != 0.0 for a in s.advantages)]
         metrics["train/samples_with_signal"] = len(samples)

@@ -39,7 +39,7 @@ def test_envs_lists_and_filters(tmp_path):
 def test_doctor_reports_and_exit_codes(tmp_path):
     out = cli("doctor", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    for name in ("python", "torch", "java", "docker", "textworld", "alfworld", "scienceworld", "nethack", "swe"):
+    for name in ("python", "torch", "gpu", "vllm", "java", "docker", "textworld", "alfworld", "scienceworld", "nethack", "swe"):
         assert name in out.stdout
     no_engine = {"DOCKER_HOST": f"unix://{tmp_path}/no-such.sock"}
     required = cli("doctor", "--require", "docker", cwd=tmp_path, env=no_engine)

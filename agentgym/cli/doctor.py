@@ -81,6 +81,17 @@ def check_gpu() -> Finding:
     return Finding("gpu", False, "no CUDA GPU (vLLM and GPU training unavailable; CPU training works)", "")
 
 
+def check_vllm() -> Finding:
+    """Whether the ``vllm`` policy could start: the package (not imported: that takes seconds)
+    and a CUDA GPU, which it needs."""
+    if not is_installed("vllm"):
+        return Finding("vllm", False, "not installed (the vllm policy and model.rollout = \"vllm\"; CUDA only)",
+                       "on a CUDA machine: make test-gpu (its own venv), or pip install 'agentgym[vllm]'")
+    version = package_versions(["vllm"]).get("vllm", "installed")
+    gpu = check_gpu()
+    return Finding("vllm", gpu.ok, version if gpu.ok else f"{version}, but {gpu.detail}")
+
+
 @functools.cache  # also the ScienceWorld family's runtime check: run the JVM once
 def check_java() -> Finding:
     java = shutil.which("java")
@@ -125,7 +136,8 @@ FAMILIES: dict[str, Family] = {
     "nethack": Family(("nle",), "nethack"),
     "swe": Family(("docker",), "swe", check_docker),
 }
-SYSTEM_CHECKS: dict[str, Callable[[], Finding]] = {"torch": check_torch, "gpu": check_gpu, "java": check_java, "docker": check_docker}
+SYSTEM_CHECKS: dict[str, Callable[[], Finding]] = {"torch": check_torch, "gpu": check_gpu, "vllm": check_vllm, "java": check_java,
+                                                   "docker": check_docker}
 REQUIRABLE = tuple(SYSTEM_CHECKS) + tuple(FAMILIES)
 
 
@@ -163,7 +175,7 @@ def doctor_command(
         None, "--require", help=f"Comma-separated checks that must pass: {', '.join(REQUIRABLE)}."
     ),
 ) -> None:
-    """Check Python, torch, Java, Docker, GPU and every environment family; print fixes."""
+    """Check Python, torch, GPU, vLLM, Java, Docker and every environment family; print fixes."""
     required = {name.strip() for name in (require or "").split(",") if name.strip()}
     unknown = sorted(required - set(REQUIRABLE))
     if unknown:

@@ -16,9 +16,10 @@ import agentgym
 from agentgym.algos import subgoal_bonus
 from agentgym.curriculum.judge import LLMJudge, parse_verdict
 from agentgym.curriculum.show_schedule import show_probability
-from agentgym.curriculum.subgoals import MARK, Subgoal, mark, parse_subgoals, strip_mark
+from agentgym.curriculum.subgoals import MARK, Subgoal, SubgoalPlan, mark, parse_subgoals, strip_mark
 from agentgym.curriculum.teacher_pool import TeacherPool
 from agentgym.curriculum.teachers import ExpertTeacher, LLMTeacher, TaskContext
+from agentgym.curriculum.tracker import SubgoalTracker
 from agentgym.errors import ConfigError
 from agentgym.policy import Generation
 from agentgym.rollout import RunSettings
@@ -137,6 +138,23 @@ def test_an_answer_listing_the_admissible_commands_does_not_complete_them():
     assert completed(Subgoal(first), "look", observation, info) == (None, "")  # undecided: not done
     observation, _, _, _, info = env.step(first)
     assert completed(Subgoal(first, command=first), first, observation, info) == (True, "command")
+
+
+def test_a_walkthrough_command_counts_where_the_expert_would_play_it_once_per_action():
+    walk = [Subgoal("go east", command="go east"), Subgoal("go north", command="go north"),
+            Subgoal("go north", command="go north")]
+    tracker = SubgoalTracker(SubgoalPlan(walk, "reference"), max_steps=10, start_info={"expert_action": "go east"})
+    # the way goes east; "go north" from the first room (it has a north exit too) is no step of the walkthrough
+    assert tracker.step("go north", "-= Pantry =-", {"action_valid": True, "expert_action": "go south"}) == []
+    assert tracker.step("go south", "-= Hall =-", {"action_valid": True, "expert_action": "go east"}) == []
+    [first] = tracker.step("go east", "-= Kitchen =-", {"action_valid": True, "expert_action": "go north"})
+    assert (first.index, first.by, first.steps) == (0, "command", 3)
+    [second] = tracker.step("go north", "-= Attic =-", {"action_valid": True, "expert_action": "go north"})
+    assert second.index == 1  # one action, one walkthrough step: not both "go north"s
+    [third] = tracker.step("go north", "-= Roof =-", {"action_valid": True, "expert_action": "take coin"})
+    assert third.index == 2 and tracker.subgoal is None
+    loose = SubgoalTracker(SubgoalPlan(walk, "reference"), max_steps=10)  # an env that names no expert action
+    assert [c.index for c in loose.step("go east", "", {"action_valid": True})] == [0]
 
 
 # completion and the bonus in real episodes ------------------------------------------------------

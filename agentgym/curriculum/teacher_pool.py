@@ -138,7 +138,7 @@ class TeacherPool(EnvPool):
             (observation, info), teaching = resets[index]
             show = bool(teaching.get("show", False))
             tracker = SubgoalTracker(plan, max_steps=self.max_steps, alpha=self.alpha, judge=self.judge,
-                                     observation_matcher=self.observation_matcher)
+                                     observation_matcher=self.observation_matcher, start_info=info)
             self._episodes[index] = (tracker, show)
             self.counts["episodes"] += 1
             self.counts["shown"] += show

@@ -5,7 +5,8 @@ Subgoals are completed in order. After every step the current subgoal is checked
 they leave undecided, after a valid action — a question to the LLM judge, which answers later.
 A completed subgoal earns :func:`agentgym.algos.subgoal_bonus` of the steps since the previous
 completion, on the turn it was completed, and the next one is checked on the same step (a state
-that already satisfies it completes it too, 0 steps later).
+that already satisfies it completes it too, 0 steps later) — but not by the same command: one
+action is one walkthrough step.
 
 A judge's "yes" that arrives after the step it was asked about completes the subgoal *at that
 step* (its turn gets the bonus, reported in a later step's ``info``); questions are resolved in
@@ -53,10 +54,12 @@ class SubgoalTracker:
         alpha: the bonus scale.
         judge: the LLM judge for what the immediate checks leave undecided (None: not done).
         observation_matcher: use the observation matcher.
+        start_info: the reset's ``info`` (its ``expert_action`` says where the first command
+            subgoal may be played; see :func:`agentgym.curriculum.completion.matcher`).
     """
 
     def __init__(self, plan: SubgoalPlan, *, max_steps: int, alpha: float = 1.0, judge: LLMJudge | None = None,
-                 observation_matcher: bool = True) -> None:
+                 observation_matcher: bool = True, start_info: Mapping[str, Any] | None = None) -> None:
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         self.subgoals: list[Subgoal] = list(plan.subgoals)
@@ -68,6 +71,7 @@ class SubgoalTracker:
         self.completions: list[Completion] = []
         self.pending: list[tuple[int, int, str]] = []  # (step, subgoal index, judge key), in step order
         self.history: list[tuple[str, str, Mapping[str, Any]]] = []  # (action, observation, info) of each step
+        self.start_info: Mapping[str, Any] = start_info or {}
         self.late = 0
 
     @property
@@ -100,12 +104,16 @@ class SubgoalTracker:
         """Env signals and matchers on step ``step`` for the current subgoal, then the next ones
         while they are done (appended to ``new``); the answer for the first one not done."""
         action, observation, info = self.history[step - 1]
+        before = self.history[step - 2][2] if step >= 2 else self.start_info
+        expert = before.get("expert_action")
         while self.current < len(self.subgoals):
-            done, by = completed(self.subgoals[self.current], action, observation, info,
-                                 observation_matcher=self.observation_matcher)
+            done, by = completed(self.subgoals[self.current], action, observation, info, observation_matcher=self.observation_matcher,
+                                 expert_action=expert if isinstance(expert, str) else None)
             if not done:
                 return done
             new.append(self._complete(step, by))
+            if by == "command":
+                action = ""  # one action plays one walkthrough step: "go north; go north" needs two
         return False
 
     def _resolve(self, checked: int) -> list[Completion]:

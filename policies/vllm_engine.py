@@ -13,8 +13,9 @@ the rollout engine's token-exact contexts work unchanged:
   ``logprobs_mode = "processed_logprobs"`` (its final sampling distribution; that meaning
   dates from vLLM 0.10.2, hence the extra's floor). With ``top_p < 1`` vLLM's processed
   log-probs are those of the renormalised nucleus, where ``hf`` reports them before top-p; at
-  ``top_p = 1`` (agentgym's RL default) they are the same quantity. Two engines never agree bit for bit (kernels, bfloat16), which is why the trainer
-  recomputes the update's old log-probs with its own model when it samples through vLLM;
+  ``top_p = 1`` (agentgym's RL default) they are the same quantity. Two engines never agree bit
+  for bit (kernels, bfloat16), which is why the trainer recomputes the update's old log-probs
+  with its own model when it samples through vLLM;
 * generation stops at an end-of-sequence token (kept in ``token_ids``), at a stop string (kept
   in the text), or at ``max_new_tokens`` (``finish_reason="length"``); ``text`` is the
   tokenizer's decoding of ``token_ids`` without special tokens, as for ``hf``.
@@ -26,9 +27,12 @@ and the engine's worker loads them through :class:`WeightReceiver`, a worker ext
 (vLLM's ``worker_extension_cls``) whose method runs in the worker process via
 ``LLM.collective_rpc``; passing a path rather than tensors works whether or not vLLM runs its
 engine in a separate process (its RPC serialises arguments with msgpack, which does not carry
-tensors). The calls used were checked against the source of vLLM 0.34.0 (the newest on PyPI on
-2026-12-05); the code has not run on a GPU yet. The prefix cache is reset afterwards (cached keys and values were
-computed with the old weights).
+tensors). The file goes to ``/dev/shm`` when it has room for it, else to the temporary
+directory. The prefix cache is reset afterwards (cached keys and values were computed with the
+old weights).
+
+The calls used were checked against the source of vLLM 0.34.0 (the newest on PyPI on
+2026-12-05); this module has not run on a GPU yet (``make test-gpu``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import gc
 import inspect
 import os
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -114,10 +119,8 @@ class VLLMPolicy:
                             enforce_eager=enforce_eager, logprobs_mode="processed_logprobs",
                             worker_extension_cls=f"{__name__}.WeightReceiver", **engine_kwargs)
         self.name = f"vllm:{path}"
-        self.path = str(path)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
         self._seeds = random.Random(seed)
-        self.weight_loads = 0
 
     def render_prompt(self, messages: list[dict[str, str]]) -> list[int]:
         """The chat template's tokens for ``messages``, ending with the generation prompt."""
@@ -170,13 +173,11 @@ class VLLMPolicy:
         tensors = {name: tensor.detach().to("cpu").contiguous() for name, tensor in state_dict.items()}
         if not tensors:
             raise ValueError("load_weights: the state dict is empty")
-        directory = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-        with tempfile.TemporaryDirectory(prefix="agentgym-vllm-", dir=directory) as scratch:
+        with tempfile.TemporaryDirectory(prefix="agentgym-vllm-", dir=_scratch_dir(tensors)) as scratch:
             path = os.path.join(scratch, WEIGHTS_FILE)
             save_file(tensors, path)
             counts = self.llm.collective_rpc("agentgym_load_weights", args=(path,))
         self.llm.reset_prefix_cache()
-        self.weight_loads += 1
         return int(counts[0]) if counts else 0
 
     def close(self) -> None:
@@ -192,6 +193,18 @@ class VLLMPolicy:
             gc.collect()
             torch = require("torch", extra="vllm", what="the vllm policy")
             torch.cuda.empty_cache()
+
+
+def _scratch_dir(tensors: Mapping[str, Any]) -> str | None:
+    """``/dev/shm`` (memory, no disk write) when it is writable with twice the tensors' size
+    free (a container's is often 64 MB); None (the temporary directory) otherwise."""
+    size = sum(t.numel() * t.element_size() for t in tensors.values())
+    try:
+        if os.access("/dev/shm", os.W_OK) and shutil.disk_usage("/dev/shm").free > 2 * size:
+            return "/dev/shm"
+    except OSError:
+        pass
+    return None
 
 
 def sampled_logprobs(logprobs: Any, tokens: Sequence[int]) -> list[float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 
 import pytest
 
@@ -69,6 +70,15 @@ def test_the_sampled_tokens_logprobs_are_read_from_each_position():
         sampled_logprobs(None, [7])
     with pytest.raises(PolicyError, match="position 1 do not hold the sampled token 8"):
         sampled_logprobs(positions, [7, 8, 4])
+
+
+def test_weights_for_the_engine_go_to_shared_memory_only_when_they_fit():
+    from policies.vllm_engine import _scratch_dir
+
+    small, huge = {"w": torch.zeros(16)}, {"w": torch.zeros(1, dtype=torch.uint8).expand(10**13)}  # 10 TB, as a view
+    assert _scratch_dir(huge) is None  # the temporary directory instead
+    if os.access("/dev/shm", os.W_OK):
+        assert _scratch_dir(small) == "/dev/shm"
 
 
 def test_the_config_refuses_vllm_rollouts_it_cannot_run():

@@ -381,16 +381,14 @@ def _validate_model(model: ModelSection) -> None:
         if not model.lora_target_modules or not all(isinstance(m, str) and m for m in model.lora_target_modules):
             raise ConfigError("model.lora_target_modules must name at least one module (e.g. [\"q_proj\", \"v_proj\"] "
                               f"or [\"all-linear\"]), got {model.lora_target_modules!r}")
-    if model.amp:
-        device = model.device or _default_device()
-        if not device.startswith("cuda"):
-            raise ConfigError(f"model.amp = true (bfloat16 autocast) needs a CUDA device, and this run's device is "
-                              f"{device!r}: set model.amp = false to train in full precision, or run on a GPU")
-    if model.rollout not in ROLLOUT_ENGINES:
-        raise ConfigError(f"model.rollout must be one of {', '.join(ROLLOUT_ENGINES)}, got {model.rollout!r}")
-    if model.rollout == "vllm" and not (model.device or _default_device()).startswith("cuda"):
+    _choice("model.rollout", model.rollout, ROLLOUT_ENGINES)
+    device = (model.device or _default_device()) if model.amp or model.rollout == "vllm" else ""  # CUDA-only features
+    if model.amp and not device.startswith("cuda"):
+        raise ConfigError(f"model.amp = true (bfloat16 autocast) needs a CUDA device, and this run's device is "
+                          f"{device!r}: set model.amp = false to train in full precision, or run on a GPU")
+    if model.rollout == "vllm" and not device.startswith("cuda"):
         raise ConfigError(f"model.rollout = \"vllm\" needs a CUDA device, and this run's device is "
-                          f"{model.device or _default_device()!r}: use model.rollout = \"hf\" on a CPU")
+                          f"{device!r}: use model.rollout = \"hf\" on a CPU")
     if model.vllm and model.rollout != "vllm":
         raise ConfigError("model.vllm (vLLM engine arguments) is set but model.rollout is not \"vllm\"")
 
